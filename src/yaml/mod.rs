@@ -1,0 +1,278 @@
+//! Span-preserving YAML, loaded the way GitLab loads it (Ruby's Psych, YAML 1.1).
+//!
+//! The tree is built from saphyr-parser events. Every node, mapping keys included, keeps its byte
+//! span. Anchors and aliases stay nodes: an alias points at its anchor's node and keeps its own
+//! span, nothing is cloned, so an alias bomb costs nothing to load. `<<` merge keys and duplicate
+//! keys are applied to each mapping's *effective entries* exactly as Psych applies them (see
+//! docs/psych-behaviour.md); the raw pairs stay available for positions.
+
+mod build;
+pub mod json;
+pub mod scalar;
+
+pub use build::{Limits, ParsedFile, parse_file};
+pub use scalar::Value;
+
+use crate::source::{FileId, Span};
+use std::borrow::Cow;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ViaId(pub u32);
+
+/// A string stored in [`Doc`]'s string buffer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StrRef {
+    start: u32,
+    len: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tag {
+    None,
+    /// GitLab's `!reference`.
+    Reference,
+    /// Any other tag, resolved to its full form (`tag:yaml.org,2002:str`, `!custom`).
+    Other(StrRef),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kind {
+    Scalar {
+        text: StrRef,
+        style: Style,
+        value: Value,
+    },
+    Seq {
+        start: u32,
+        len: u32,
+    },
+    Map {
+        pairs_start: u32,
+        pairs_len: u32,
+        eff_start: u32,
+        eff_len: u32,
+    },
+    /// `*name`: refers to the node that carries the anchor.
+    Alias {
+        target: NodeId,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub span: Span,
+    pub kind: Kind,
+    pub tag: Tag,
+    /// The anchor name (`&name`) carried by this node.
+    pub anchor: Option<StrRef>,
+}
+
+/// One entry of a mapping after `<<` merges and duplicate keys are applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The key node as written (possibly in another mapping, when merged).
+    pub key: NodeId,
+    /// The value node as written (possibly an alias).
+    pub value: NodeId,
+    /// How the entry got here when it came through a `<<` merge.
+    pub via: Option<ViaId>,
+}
+
+/// One `<<` merge step: the entry was merged into a mapping through `merge_key`, whose value
+/// (an alias, an inline mapping, or a list item) is `source`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Via {
+    pub merge_key: NodeId,
+    pub source: NodeId,
+    /// The step that brought the entry into the merged mapping before this one.
+    pub parent: Option<ViaId>,
+}
+
+/// The configuration document of one file.
+#[derive(Debug, Default)]
+pub struct Doc {
+    pub file: FileId,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) items: Vec<NodeId>,
+    pub(crate) pairs: Vec<(NodeId, NodeId)>,
+    pub(crate) eff: Vec<Entry>,
+    pub(crate) vias: Vec<Via>,
+    pub(crate) strings: String,
+    pub(crate) root: Option<NodeId>,
+}
+
+/// The identity of a mapping key, as Ruby's `Hash` compares keys: a string key is its text;
+/// other scalars carry their type (so `1` and `"1"` are different keys).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum KeyIdent<'a> {
+    Str(&'a str),
+    Other(Cow<'a, str>),
+}
+
+impl KeyIdent<'_> {
+    /// The key as text, with a type prefix for non-strings (`!!int 1`), as the oracle prints it.
+    pub fn display(&self) -> Cow<'_, str> {
+        match self {
+            KeyIdent::Str(s) => Cow::Borrowed(s),
+            KeyIdent::Other(s) => Cow::Borrowed(s.as_ref()),
+        }
+    }
+}
+
+impl Doc {
+    pub fn root(&self) -> Option<NodeId> {
+        self.root
+    }
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.0 as usize]
+    }
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+    pub fn span(&self, id: NodeId) -> Span {
+        self.node(id).span
+    }
+    pub fn str(&self, r: StrRef) -> &str {
+        &self.strings[r.start as usize..(r.start + r.len) as usize]
+    }
+    /// Follows an alias to the node it refers to.
+    pub fn deref(&self, id: NodeId) -> NodeId {
+        match self.node(id).kind {
+            Kind::Alias { target } => target,
+            _ => id,
+        }
+    }
+    pub fn is_alias(&self, id: NodeId) -> bool {
+        matches!(self.node(id).kind, Kind::Alias { .. })
+    }
+    /// The effective entries of a mapping (after `<<` and duplicate keys); empty for non-maps.
+    pub fn entries(&self, id: NodeId) -> &[Entry] {
+        match self.node(self.deref(id)).kind {
+            Kind::Map {
+                eff_start, eff_len, ..
+            } => &self.eff[eff_start as usize..(eff_start + eff_len) as usize],
+            _ => &[],
+        }
+    }
+    /// The key/value pairs as written, duplicates and `<<` included.
+    pub fn raw_pairs(&self, id: NodeId) -> &[(NodeId, NodeId)] {
+        match self.node(self.deref(id)).kind {
+            Kind::Map {
+                pairs_start,
+                pairs_len,
+                ..
+            } => &self.pairs[pairs_start as usize..(pairs_start + pairs_len) as usize],
+            _ => &[],
+        }
+    }
+    /// The items of a sequence (empty for non-sequences).
+    pub fn items(&self, id: NodeId) -> &[NodeId] {
+        match self.node(self.deref(id)).kind {
+            Kind::Seq { start, len } => &self.items[start as usize..(start + len) as usize],
+            _ => &[],
+        }
+    }
+    pub fn via(&self, id: ViaId) -> &Via {
+        &self.vias[id.0 as usize]
+    }
+    /// The text of a scalar (after following aliases), whatever its type.
+    pub fn scalar_text(&self, id: NodeId) -> Option<&str> {
+        match &self.node(self.deref(id)).kind {
+            Kind::Scalar { text, .. } => Some(self.str(*text)),
+            _ => None,
+        }
+    }
+    /// The typed value of a scalar (after following aliases).
+    pub fn scalar_value(&self, id: NodeId) -> Option<&Value> {
+        match &self.node(self.deref(id)).kind {
+            Kind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+    /// The scalar as a string when Psych loads it as a String.
+    pub fn as_str(&self, id: NodeId) -> Option<&str> {
+        match &self.node(self.deref(id)).kind {
+            Kind::Scalar {
+                text,
+                value: Value::Str,
+                ..
+            } => Some(self.str(*text)),
+            _ => None,
+        }
+    }
+    pub fn is_map(&self, id: NodeId) -> bool {
+        matches!(self.node(self.deref(id)).kind, Kind::Map { .. })
+    }
+    pub fn is_seq(&self, id: NodeId) -> bool {
+        matches!(self.node(self.deref(id)).kind, Kind::Seq { .. })
+    }
+    pub fn is_null(&self, id: NodeId) -> bool {
+        matches!(self.scalar_value(id), Some(Value::Null))
+    }
+    pub fn tag(&self, id: NodeId) -> Tag {
+        self.node(self.deref(id)).tag
+    }
+    pub fn anchor_name(&self, id: NodeId) -> Option<&str> {
+        self.node(id).anchor.map(|a| self.str(a))
+    }
+    /// The alias's own name (`*name` without the star).
+    pub fn alias_name<'a>(&self, id: NodeId, text: &'a str) -> Option<&'a str> {
+        match self.node(id).kind {
+            Kind::Alias { .. } => {
+                let s = self.span(id);
+                text.get(s.start as usize + 1..s.end as usize)
+            }
+            _ => None,
+        }
+    }
+    /// The identity Ruby's Hash would give this node as a key.
+    pub fn key_ident(&self, id: NodeId) -> KeyIdent<'_> {
+        key_ident(&self.nodes, &self.strings, id)
+    }
+    /// The value of `key` in a mapping's effective entries.
+    pub fn get(&self, map: NodeId, key: &str) -> Option<&Entry> {
+        self.entries(map)
+            .iter()
+            .find(|e| self.key_ident(e.key) == KeyIdent::Str(key))
+    }
+}
+
+fn deref_in(nodes: &[Node], id: NodeId) -> NodeId {
+    match nodes[id.0 as usize].kind {
+        Kind::Alias { target } => target,
+        _ => id,
+    }
+}
+
+pub(crate) fn key_ident<'a>(nodes: &[Node], strings: &'a str, id: NodeId) -> KeyIdent<'a> {
+    let id = deref_in(nodes, id);
+    let s = |r: &StrRef| &strings[r.start as usize..(r.start + r.len) as usize];
+    match &nodes[id.0 as usize].kind {
+        Kind::Scalar { text, value, .. } => match value {
+            Value::Str => KeyIdent::Str(s(text)),
+            Value::Null => KeyIdent::Other(Cow::Borrowed("!!null")),
+            Value::Bool(true) => KeyIdent::Other(Cow::Borrowed("!!bool true")),
+            Value::Bool(false) => KeyIdent::Other(Cow::Borrowed("!!bool false")),
+            Value::Int(i) => KeyIdent::Other(Cow::Owned(format!("!!int {i}"))),
+            Value::BigInt(b) => KeyIdent::Other(Cow::Owned(format!("!!int {b}"))),
+            Value::Float(f) => {
+                KeyIdent::Other(Cow::Owned(format!("!!float {}", json::float_text(*f))))
+            }
+            Value::Symbol(name) => KeyIdent::Other(Cow::Owned(format!("!!symbol {name}"))),
+            Value::Disallowed(c) => KeyIdent::Other(Cow::Owned(format!("!!{c} {}", s(text)))),
+        },
+        _ => KeyIdent::Other(Cow::Owned(format!("!!complex #{}", id.0))),
+    }
+}
