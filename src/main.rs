@@ -1,14 +1,100 @@
-use cachelint::source::FileId;
-use cachelint::yaml::{Limits, parse_file};
+//! The `cachelint` command line.
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    for path in &args {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let parsed = parse_file(FileId(0), &text, &Limits::default());
-        println!("{}", parsed.doc.to_canonical_json());
-        for d in &parsed.diagnostics {
-            println!("  {:?} {} @{:?}", d.rule, d.message, d.span);
+use cachelint::diagnostic::Severity;
+use cachelint::report::{self, Format};
+use clap::{Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "cachelint",
+    version,
+    about = "A static linter and cache analyzer for GitLab CI configuration"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check GitLab CI configuration files and the local files they include.
+    Check {
+        /// Root configuration files [default: .gitlab-ci.yml in the current directory].
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Write the report to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
+    };
+    match cli.command {
+        Command::Check {
+            paths,
+            format,
+            output,
+        } => run_check(paths, format, output),
+    }
+}
+
+fn run_check(paths: Vec<PathBuf>, format: Format, output: Option<PathBuf>) -> ExitCode {
+    let paths = if paths.is_empty() {
+        let default = PathBuf::from(".gitlab-ci.yml");
+        if !default.exists() {
+            eprintln!(
+                "cachelint: no .gitlab-ci.yml in the current directory; give the configuration's path: cachelint check PATH"
+            );
+            return ExitCode::from(2);
+        }
+        vec![default]
+    } else {
+        paths
+    };
+    let outcome = cachelint::check(&paths, &cachelint::Options::default());
+    let color = output.is_none()
+        && format == Format::Text
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let rendered = report::render(format, &outcome, color);
+    let written = match &output {
+        Some(path) => std::fs::write(path, rendered.as_bytes()),
+        None => std::io::stdout().write_all(rendered.as_bytes()),
+    };
+    if let Err(e) = written {
+        eprintln!(
+            "cachelint: cannot write the report{}: {e}",
+            output
+                .as_ref()
+                .map(|p| format!(" to {}", p.display()))
+                .unwrap_or_default()
+        );
+        return ExitCode::from(2);
+    }
+    if !outcome.errors.is_empty() {
+        for e in &outcome.errors {
+            eprintln!("cachelint: cannot read {}: {}", e.path.display(), e.message);
+        }
+        return ExitCode::from(2);
+    }
+    match outcome.max_severity() {
+        Some(s) if s >= Severity::Warning => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
     }
 }

@@ -5,6 +5,7 @@
 //! code units (for the language server).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Index of a file in a [`crate::load::FileSet`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -50,7 +51,7 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The path relative to the project root, with `/` separators (what reports show).
     pub rel_path: String,
-    pub text: String,
+    pub text: Arc<str>,
     line_starts: Vec<u32>,
 }
 
@@ -67,7 +68,7 @@ impl SourceFile {
         SourceFile {
             path,
             rel_path,
-            text,
+            text: text.into(),
             line_starts,
         }
     }

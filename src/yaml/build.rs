@@ -29,7 +29,8 @@ impl Default for Limits {
 #[derive(Debug)]
 pub struct ParsedFile {
     /// The configuration document (the last one when a `spec:` header precedes it). Its root is
-    /// `None` when the file is empty or GitLab would refuse to load it.
+    /// `None` when the file is empty or GitLab would refuse to load it; it may be a non-mapping
+    /// (reported as `invalid-config-format`).
     pub doc: Doc,
     /// The `spec:` header document, when there is one.
     pub header: Option<Doc>,
@@ -146,13 +147,10 @@ pub fn parse_file(file: FileId, text: &str, limits: &Limits) -> ParsedFile {
         }
         docs.into_iter().next().map(|(_, d)| d)
     };
-    let mut doc = doc.unwrap_or(Doc {
+    let doc = doc.unwrap_or(Doc {
         file,
         ..Doc::default()
     });
-    if doc.root.is_some_and(|r| !doc.is_map(r)) {
-        doc.root = None;
-    }
     ParsedFile {
         doc,
         header,

@@ -1,0 +1,603 @@
+//! The file set: the root configuration file and the local files it includes, as GitLab's
+//! `Config::External::Processor` expands them (see docs/semantics.md, "include").
+
+mod glob;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::{FileId, SourceFile, Span};
+use crate::yaml::{self, Doc, Limits, NodeId};
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+/// GitLab's default `ci_max_includes`.
+pub const MAX_INCLUDES: usize = 150;
+
+/// One file's place in the include expansion: the files it includes, in order, each with its own
+/// expansion. The same file may appear several times (GitLab allows duplicate includes).
+#[derive(Debug, Clone)]
+pub struct Expansion {
+    pub file: FileId,
+    /// Where the including file names this file (`None` for the root).
+    pub site: Option<(FileId, Span)>,
+    pub includes: Vec<Expansion>,
+}
+
+/// A root configuration with every local file it includes.
+#[derive(Debug)]
+pub struct FileSet {
+    pub project_root: PathBuf,
+    pub files: Vec<SourceFile>,
+    /// The loaded configuration document of each file (same index as `files`).
+    pub docs: Vec<Doc>,
+    pub root: Expansion,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl FileSet {
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+    pub fn doc(&self, id: FileId) -> &Doc {
+        &self.docs[id.0 as usize]
+    }
+}
+
+/// Why the root file could not be loaded at all.
+#[derive(Debug)]
+pub struct LoadError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// The git top level containing `dir`, else `dir` itself.
+pub fn project_root_of(dir: &Path) -> PathBuf {
+    let mut cur = Some(dir);
+    while let Some(d) = cur {
+        if d.join(".git").exists() {
+            return d.to_path_buf();
+        }
+        cur = d.parent();
+    }
+    dir.to_path_buf()
+}
+
+/// Loads `root_path` and every local file it includes.
+pub fn load(root_path: &Path, limits: &Limits) -> Result<FileSet, LoadError> {
+    let abs = if root_path.is_absolute() {
+        root_path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| LoadError {
+                path: root_path.to_path_buf(),
+                message: e.to_string(),
+            })?
+            .join(root_path)
+    };
+    let abs = normalize(&abs);
+    let bytes = std::fs::read(&abs).map_err(|e| LoadError {
+        path: root_path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let dir = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let project_root = project_root_of(&dir);
+    let canonical_root = project_root
+        .canonicalize()
+        .unwrap_or_else(|_| project_root.clone());
+    let rel = abs
+        .strip_prefix(&project_root)
+        .map(path_to_slash)
+        .unwrap_or_else(|_| root_path.display().to_string());
+    let mut loader = Loader {
+        project_root,
+        canonical_root,
+        limits: *limits,
+        files: Vec::new(),
+        docs: Vec::new(),
+        by_path: HashMap::new(),
+        diagnostics: Vec::new(),
+        expanded: 0,
+        limit_reported: false,
+        repo_files: None,
+    };
+    let root = loader.add_file(abs, rel, bytes);
+    let mut stack = vec![root];
+    let includes = loader.expand(root, &mut stack);
+    Ok(FileSet {
+        project_root: loader.project_root,
+        files: loader.files,
+        docs: loader.docs,
+        root: Expansion {
+            file: root,
+            site: None,
+            includes,
+        },
+        diagnostics: loader.diagnostics,
+    })
+}
+
+struct Loader {
+    project_root: PathBuf,
+    canonical_root: PathBuf,
+    limits: Limits,
+    files: Vec<SourceFile>,
+    docs: Vec<Doc>,
+    by_path: HashMap<String, FileId>,
+    diagnostics: Vec<Diagnostic>,
+    /// Files expanded so far, duplicates counted again (GitLab's `expandset`).
+    expanded: usize,
+    limit_reported: bool,
+    /// Every file path of the project, relative, sorted (for wildcard includes).
+    repo_files: Option<Vec<String>>,
+}
+
+/// One include entry, classified.
+enum Include {
+    Local {
+        path: String,
+        span: Span,
+    },
+    Unresolvable {
+        kind: &'static str,
+        what: String,
+        span: Span,
+    },
+    Invalid {
+        message: String,
+        span: Span,
+    },
+}
+
+impl Loader {
+    fn add_file(&mut self, path: PathBuf, rel: String, bytes: Vec<u8>) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        let (text, utf8_error) = match String::from_utf8(bytes) {
+            Ok(t) => (t, None),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+            }
+        };
+        let doc = match utf8_error {
+            Some(at) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        "yaml-syntax",
+                        Severity::Error,
+                        id,
+                        Span::new(at as u32, at as u32 + 1),
+                        "the file is not valid UTF-8",
+                    )
+                    .label("invalid byte")
+                    .help("save the file as UTF-8")
+                    .subject("utf-8"),
+                );
+                Doc {
+                    file: id,
+                    ..Doc::default()
+                }
+            }
+            None => {
+                let parsed = yaml::parse_file(id, &text, &self.limits);
+                self.diagnostics.extend(parsed.diagnostics);
+                parsed.doc
+            }
+        };
+        self.by_path.insert(rel.clone(), id);
+        self.files.push(SourceFile::new(path, rel, text));
+        self.docs.push(doc);
+        id
+    }
+
+    /// The expansions of the files `file` includes, in order.
+    fn expand(&mut self, file: FileId, stack: &mut Vec<FileId>) -> Vec<Expansion> {
+        let entries = self.include_entries(file);
+        let mut out = Vec::new();
+        for entry in entries {
+            match entry {
+                Include::Invalid { message, span } => {
+                    self.report_invalid(file, span, message, "invalid include entry");
+                }
+                Include::Unresolvable { kind, what, span } => {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            "unresolved-include",
+                            Severity::Info,
+                            file,
+                            span,
+                            format!(
+                                "the {kind} include `{what}` cannot be read offline: the jobs it would bring are not checked"
+                            ),
+                        )
+                        .label("not checked")
+                        .help("the other files are still checked; jobs that extend or reference its content may be reported as unknown")
+                        .subject(format!("{kind}:{what}")),
+                    );
+                }
+                Include::Local { path, span } => {
+                    for target in self.resolve_local(file, &path, span) {
+                        if self.expanded >= MAX_INCLUDES {
+                            if !self.limit_reported {
+                                self.limit_reported = true;
+                                self.diagnostics.push(
+                                    Diagnostic::new(
+                                        "too-many-includes",
+                                        Severity::Error,
+                                        file,
+                                        span,
+                                        format!("GitLab rejects the pipeline: more than {MAX_INCLUDES} files are included (\"Maximum of {MAX_INCLUDES} nested includes are allowed!\"); duplicates count again"),
+                                    )
+                                    .label(format!("file {} of the expansion", MAX_INCLUDES + 1))
+                                    .help("include fewer files, or combine small files into larger ones")
+                                    .subject("include-count"),
+                                );
+                            }
+                            return out;
+                        }
+                        if let Some(pos) = stack.iter().position(|&f| f == target) {
+                            let chain: Vec<&str> = stack[pos..]
+                                .iter()
+                                .chain(std::iter::once(&target))
+                                .map(|f| self.files[f.0 as usize].rel_path.as_str())
+                                .collect();
+                            let message = format!(
+                                "include cycle: {}. GitLab expands it again and again until the {MAX_INCLUDES}-file limit and rejects the pipeline",
+                                chain.join(" → ")
+                            );
+                            self.report_invalid(
+                                file,
+                                span,
+                                message,
+                                "includes a file that includes this one",
+                            );
+                            continue;
+                        }
+                        self.expanded += 1;
+                        stack.push(target);
+                        let includes = self.expand(target, stack);
+                        stack.pop();
+                        out.push(Expansion {
+                            file: target,
+                            site: Some((file, span)),
+                            includes,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn report_invalid(&mut self, file: FileId, span: Span, message: String, label: &str) {
+        self.diagnostics.push(
+            Diagnostic::new(
+                "invalid-include",
+                Severity::Error,
+                file,
+                span,
+                message.clone(),
+            )
+            .label(label)
+            .help("fix the path or remove the include; GitLab rejects the whole pipeline otherwise")
+            .subject(format!("include:{message}")),
+        );
+    }
+
+    /// Reads the `include:` entries of a file's top level.
+    fn include_entries(&self, file: FileId) -> Vec<Include> {
+        let doc = &self.docs[file.0 as usize];
+        let Some(root) = doc.root() else {
+            return Vec::new();
+        };
+        let Some(entry) = doc.get(root, "include") else {
+            return Vec::new();
+        };
+        let value = entry.value;
+        if doc.is_null(value) {
+            return Vec::new();
+        }
+        let items: Vec<NodeId> = if doc.is_seq(value) {
+            doc.items(value).to_vec()
+        } else {
+            vec![value]
+        };
+        items.into_iter().map(|item| classify(doc, item)).collect()
+    }
+
+    /// The files a local include names (several for a wildcard), each checked and loaded.
+    fn resolve_local(&mut self, from: FileId, raw: &str, span: Span) -> Vec<FileId> {
+        let path = raw.trim_start_matches('/');
+        if path.contains('*') {
+            let including = self.files[from.0 as usize].rel_path.clone();
+            let matches: Vec<String> = glob::matches(path, self.repo_files())
+                .into_iter()
+                .filter(|p| *p != including)
+                .collect();
+            if matches.is_empty() {
+                self.report_invalid(
+                    from,
+                    span,
+                    format!("the wildcard include `{raw}` matches no file (`*` stays within one directory, `**` crosses directories)"),
+                    "matches nothing",
+                );
+                return Vec::new();
+            }
+            return matches
+                .into_iter()
+                .filter_map(|m| self.open_local(from, &m, &m, span))
+                .collect();
+        }
+        self.open_local(from, raw, path, span).into_iter().collect()
+    }
+
+    /// Checks and loads one local file given relative to the project root.
+    fn open_local(&mut self, from: FileId, raw: &str, rel: &str, span: Span) -> Option<FileId> {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        let lower = name.to_ascii_lowercase();
+        let has_ext = (lower.ends_with(".yml") && lower.len() > 4)
+            || (lower.ends_with(".yaml") && lower.len() > 5);
+        if !has_ext {
+            self.report_invalid(
+                from,
+                span,
+                format!("included file `{raw}` does not have a .yml or .yaml extension"),
+                "not a YAML file name",
+            );
+            return None;
+        }
+        let joined = normalize(&self.project_root.join(rel));
+        if !joined.starts_with(&self.project_root) {
+            self.report_invalid(
+                from,
+                span,
+                format!("included file `{raw}` is outside the project"),
+                "leaves the project directory",
+            );
+            return None;
+        }
+        let rel_norm = joined
+            .strip_prefix(&self.project_root)
+            .map(path_to_slash)
+            .unwrap_or_else(|_| rel.to_string());
+        if let Some(&id) = self.by_path.get(&rel_norm) {
+            return Some(id);
+        }
+        let canonical = match joined.canonicalize() {
+            Ok(c) => c,
+            Err(_) => {
+                self.report_invalid(
+                    from,
+                    span,
+                    format!("included file `{raw}` does not exist"),
+                    "file not found",
+                );
+                return None;
+            }
+        };
+        if !canonical.starts_with(&self.canonical_root) {
+            self.report_invalid(
+                from,
+                span,
+                format!("included file `{raw}` is a link to a file outside the project"),
+                "leaves the project directory",
+            );
+            return None;
+        }
+        if !canonical.is_file() {
+            self.report_invalid(
+                from,
+                span,
+                format!("included file `{raw}` is not a file"),
+                "not a file",
+            );
+            return None;
+        }
+        match std::fs::read(&canonical) {
+            Ok(bytes) => {
+                let blank = bytes.iter().all(|b| b.is_ascii_whitespace());
+                let id = self.add_file(joined, rel_norm, bytes);
+                if blank {
+                    self.report_invalid(
+                        from,
+                        span,
+                        format!("included file `{raw}` is empty"),
+                        "empty file",
+                    );
+                    return None;
+                }
+                Some(id)
+            }
+            Err(e) => {
+                self.report_invalid(
+                    from,
+                    span,
+                    format!("included file `{raw}` cannot be read: {e}"),
+                    "unreadable",
+                );
+                None
+            }
+        }
+    }
+
+    fn repo_files(&mut self) -> &[String] {
+        if self.repo_files.is_none() {
+            let mut out = Vec::new();
+            walk(&self.project_root, &self.project_root, &mut out, 0);
+            out.sort();
+            self.repo_files = Some(out);
+        }
+        self.repo_files.as_deref().unwrap_or(&[])
+    }
+}
+
+/// Classifies one entry of `include:` (GitLab's Normalizer and Matcher).
+fn classify(doc: &Doc, item: NodeId) -> Include {
+    let span = doc.span(item);
+    if let Some(s) = doc.as_str(item) {
+        return classify_string(s, span, "local");
+    }
+    if !doc.is_map(item) {
+        return Include::Invalid {
+            message: "each include must be a mapping (`local: path`) or a string".into(),
+            span,
+        };
+    }
+    const KINDS: [&str; 6] = [
+        "local",
+        "project",
+        "remote",
+        "template",
+        "component",
+        "artifact",
+    ];
+    let present: Vec<_> = doc
+        .entries(item)
+        .iter()
+        .filter(|e| doc.as_str(e.key).is_some_and(|k| KINDS.contains(&k)))
+        .collect();
+    match present.as_slice() {
+        [] => Include::Invalid {
+            message: "this include has no file to include: use one of `local`, `project`, `remote`, `template`, `component`".into(),
+            span,
+        },
+        [e] => {
+            let kind = doc.as_str(e.key).unwrap_or("local");
+            let vspan = doc.span(e.value);
+            let Some(value) = doc.as_str(e.value) else {
+                return Include::Invalid {
+                    message: format!("`{kind}:` must be a string"),
+                    span: vspan,
+                };
+            };
+            match kind {
+                "local" => classify_string(value, vspan, "local"),
+                "project" => {
+                    let file = doc
+                        .get(item, "file")
+                        .map(|f| {
+                            if doc.is_seq(f.value) {
+                                doc.items(f.value)
+                                    .iter()
+                                    .filter_map(|&i| doc.as_str(i))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            } else {
+                                doc.as_str(f.value).unwrap_or("").to_string()
+                            }
+                        })
+                        .unwrap_or_default();
+                    Include::Unresolvable {
+                        kind: "project",
+                        what: format!("{value}: {file}"),
+                        span: vspan,
+                    }
+                }
+                "remote" => Include::Unresolvable {
+                    kind: "remote",
+                    what: value.into(),
+                    span: vspan,
+                },
+                "template" => Include::Unresolvable {
+                    kind: "template",
+                    what: value.into(),
+                    span: vspan,
+                },
+                "component" => Include::Unresolvable {
+                    kind: "component",
+                    what: value.into(),
+                    span: vspan,
+                },
+                _ => Include::Unresolvable {
+                    kind: "artifact",
+                    what: value.into(),
+                    span: vspan,
+                },
+            }
+        }
+        many => Include::Invalid {
+            message: format!(
+                "an include may use only one of `local`, `project`, `remote`, `template`, `artifact`, `component` (this one has {})",
+                many.iter()
+                    .filter_map(|e| doc.as_str(e.key))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            span,
+        },
+    }
+}
+
+/// A string include: a URL is remote, anything else local; variables cannot be expanded here.
+fn classify_string(s: &str, span: Span, _kind: &str) -> Include {
+    let lower = s.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return Include::Unresolvable {
+            kind: "remote",
+            what: s.into(),
+            span,
+        };
+    }
+    if s.contains('$') {
+        return Include::Unresolvable {
+            kind: "local",
+            what: s.into(),
+            span,
+        };
+    }
+    if s.trim().is_empty() {
+        return Include::Invalid {
+            message: "the include path is empty".into(),
+            span,
+        };
+    }
+    Include::Local {
+        path: s.to_string(),
+        span,
+    }
+}
+
+/// Resolves `.` and `..` without touching the file system.
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn path_to_slash(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Lists the files below `dir` (relative to `root`), skipping `.git` and symbolic links to
+/// directories.
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>, depth: u32) {
+    if depth > 64 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(ft) = entry.file_type() else { continue };
+        if ft.is_dir() {
+            if entry.file_name() == ".git" {
+                continue;
+            }
+            walk(root, &path, out, depth + 1);
+        } else if let Ok(rel) = path.strip_prefix(root) {
+            out.push(path_to_slash(rel));
+        }
+    }
+}

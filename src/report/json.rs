@@ -1,0 +1,64 @@
+//! The JSON report (shape documented in docs/json-format.md).
+
+use super::locate;
+use crate::Outcome;
+use serde_json::json;
+
+pub fn render(outcome: &Outcome) -> String {
+    let located = locate(outcome);
+    let findings: Vec<_> = located
+        .iter()
+        .map(|f| {
+            let labels: Vec<_> = f
+                .diag
+                .labels
+                .iter()
+                .map(|l| {
+                    let file = f.set.file(l.file);
+                    let s = file.line_col(l.span.start);
+                    let e = file.line_col(l.span.end);
+                    json!({
+                        "path": file.rel_path,
+                        "line": s.line, "column": s.col,
+                        "end_line": e.line, "end_column": e.col,
+                        "message": l.message,
+                    })
+                })
+                .collect();
+            json!({
+                "rule": f.diag.rule,
+                "severity": f.diag.severity,
+                "message": f.diag.message,
+                "help": f.diag.help,
+                "path": f.path,
+                "line": f.start.line,
+                "column": f.start.col,
+                "end_line": f.end.line,
+                "end_column": f.end.col,
+                "job": f.diag.job,
+                "labels": labels,
+                "fingerprint": f.fingerprint,
+            })
+        })
+        .collect();
+    let count =
+        |s: crate::diagnostic::Severity| located.iter().filter(|f| f.diag.severity == s).count();
+    let files: Vec<&str> = outcome
+        .sets
+        .iter()
+        .flat_map(|s| s.files.iter().map(|f| f.rel_path.as_str()))
+        .collect();
+    let doc = json!({
+        "version": 1,
+        "findings": findings,
+        "summary": {
+            "errors": count(crate::diagnostic::Severity::Error),
+            "warnings": count(crate::diagnostic::Severity::Warning),
+            "infos": count(crate::diagnostic::Severity::Info),
+            "files": files,
+        },
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
