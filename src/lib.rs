@@ -42,6 +42,8 @@ impl Outcome {
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     pub limits: yaml::Limits,
+    /// The directory include paths are relative to (default: the git top level).
+    pub project_root: Option<PathBuf>,
 }
 
 /// Loads and checks each root configuration file.
@@ -51,7 +53,7 @@ pub fn check(roots: &[PathBuf], options: &Options) -> Outcome {
     let mut diagnostics = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for root in roots {
-        match load::load(root, &options.limits) {
+        match load::load(root, options.project_root.as_deref(), &options.limits) {
             Ok(mut set) => {
                 let idx = sets.len();
                 let mut diags = std::mem::take(&mut set.diagnostics);

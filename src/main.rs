@@ -30,6 +30,10 @@ enum Command {
         /// Write the report to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// The repository root that `include:local` paths are relative to
+        /// [default: the git top level of the configuration's directory].
+        #[arg(long, value_name = "DIR")]
+        project_root: Option<PathBuf>,
     },
 }
 
@@ -50,11 +54,25 @@ fn main() -> ExitCode {
             paths,
             format,
             output,
-        } => run_check(paths, format, output),
+            project_root,
+        } => run_check(
+            paths,
+            format,
+            output,
+            cachelint::Options {
+                project_root,
+                ..Default::default()
+            },
+        ),
     }
 }
 
-fn run_check(paths: Vec<PathBuf>, format: Format, output: Option<PathBuf>) -> ExitCode {
+fn run_check(
+    paths: Vec<PathBuf>,
+    format: Format,
+    output: Option<PathBuf>,
+    options: cachelint::Options,
+) -> ExitCode {
     let paths = if paths.is_empty() {
         let default = PathBuf::from(".gitlab-ci.yml");
         if !default.exists() {
@@ -67,7 +85,7 @@ fn run_check(paths: Vec<PathBuf>, format: Format, output: Option<PathBuf>) -> Ex
     } else {
         paths
     };
-    let outcome = cachelint::check(&paths, &cachelint::Options::default());
+    let outcome = cachelint::check(&paths, &options);
     let color = output.is_none()
         && format == Format::Text
         && std::io::stdout().is_terminal()

@@ -61,8 +61,13 @@ pub fn project_root_of(dir: &Path) -> PathBuf {
     dir.to_path_buf()
 }
 
-/// Loads `root_path` and every local file it includes.
-pub fn load(root_path: &Path, limits: &Limits) -> Result<FileSet, LoadError> {
+/// Loads `root_path` and every local file it includes. Include paths are relative to
+/// `project_root`, by default the git top level of the root file's directory.
+pub fn load(
+    root_path: &Path,
+    project_root: Option<&Path>,
+    limits: &Limits,
+) -> Result<FileSet, LoadError> {
     let abs = if root_path.is_absolute() {
         root_path.to_path_buf()
     } else {
@@ -79,7 +84,10 @@ pub fn load(root_path: &Path, limits: &Limits) -> Result<FileSet, LoadError> {
         message: e.to_string(),
     })?;
     let dir = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
-    let project_root = project_root_of(&dir);
+    let project_root = match project_root {
+        Some(p) => normalize(&std::env::current_dir().unwrap_or_default().join(p)),
+        None => project_root_of(&dir),
+    };
     let canonical_root = project_root
         .canonicalize()
         .unwrap_or_else(|_| project_root.clone());

@@ -34,7 +34,9 @@ pub struct ParsedFile {
     pub doc: Doc,
     /// The `spec:` header document, when there is one.
     pub header: Option<Doc>,
-    /// A syntax error (or a refused value) makes GitLab reject the whole file.
+    /// GitLab rejects the whole file: a syntax error, a refused value, or a size or depth
+    /// limit. After a syntax error `doc` is empty; after a limit it keeps what could be loaded
+    /// (nothing for an alias bomb or excessive depth).
     pub failed: bool,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -66,16 +68,18 @@ pub fn parse_file(file: FileId, text: &str, limits: &Limits) -> ParsedFile {
     }
     let mut docs = Vec::new();
     let mut failed = false;
-    for (start, end) in split_documents(text, bom) {
+    let mut over_limits = text.len() as u64 > limits.max_bytes;
+    for (start, end, divider) in split_documents(text, bom) {
         let chunk = &text[start..end];
         let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             Builder::new(file, chunk, start as u32, limits).run()
         }));
         match built {
-            Ok((doc, diags, ok)) => {
+            Ok((doc, diags, ok, over_limit)) => {
                 failed |= !ok;
+                over_limits |= over_limit;
                 diagnostics.extend(diags);
-                docs.push((start, doc));
+                docs.push((divider, doc));
             }
             Err(_) => {
                 failed = true;
@@ -137,11 +141,11 @@ pub fn parse_file(file: FileId, text: &str, limits: &Limits) -> ParsedFile {
                     "yaml-ignored-document",
                     Severity::Warning,
                     file,
-                    Span::new(*start as u32, *start as u32),
-                    "GitLab ignores everything from here: a second YAML document is read only after a `spec:` header",
+                    Span::new(*start as u32, *start as u32 + 3),
+                    "GitLab ignores everything after this line: a second YAML document is read only when the first is a `spec:` header",
                 )
-                .label("this document is never loaded")
-                .help("remove the `---` line above so that both parts form one document")
+                .label("the document after this is never loaded")
+                .help("remove this `---` line so that both parts form one document")
                 .subject("second-document"),
             );
         }
@@ -154,17 +158,19 @@ pub fn parse_file(file: FileId, text: &str, limits: &Limits) -> ParsedFile {
     ParsedFile {
         doc,
         header,
-        failed,
+        failed: over_limits,
         diagnostics,
     }
 }
 
 /// `text.split(/^---\s+/, 3)` in Ruby: at most two dividers, each `---` at a line start followed
-/// by whitespace (which the divider swallows, newlines included).
-fn split_documents(text: &str, start: usize) -> Vec<(usize, usize)> {
+/// by whitespace (which the divider swallows, newlines included). Returns each chunk's range and
+/// the position of the `---` before it.
+fn split_documents(text: &str, start: usize) -> Vec<(usize, usize, usize)> {
     let b = text.as_bytes();
     let mut chunks = Vec::new();
     let mut chunk_start = start;
+    let mut divider = start;
     let mut pos = start;
     while chunks.len() < 2 && pos < b.len() {
         let at_line_start = pos == start || b[pos - 1] == b'\n';
@@ -176,8 +182,9 @@ fn split_documents(text: &str, start: usize) -> Vec<(usize, usize)> {
             while end < b.len() && is_ruby_space(b[end]) {
                 end += 1;
             }
-            chunks.push((chunk_start, pos));
+            chunks.push((chunk_start, pos, divider));
             chunk_start = end;
+            divider = pos;
             pos = end;
             continue;
         }
@@ -186,7 +193,7 @@ fn split_documents(text: &str, start: usize) -> Vec<(usize, usize)> {
             None => break,
         }
     }
-    chunks.push((chunk_start, b.len()));
+    chunks.push((chunk_start, b.len(), divider));
     chunks
 }
 
@@ -267,6 +274,8 @@ struct Builder<'t> {
     /// The same without alias expansion (what the text itself costs).
     physical_size: u64,
     diags: Vec<Diagnostic>,
+    /// A value of a class GitLab's loader refuses was found: the file fails to load.
+    refused: bool,
 }
 
 impl<'t> Builder<'t> {
@@ -291,6 +300,7 @@ impl<'t> Builder<'t> {
             sizes: Vec::with_capacity(guess),
             physical_size: 0,
             diags: Vec::new(),
+            refused: false,
         }
     }
 
@@ -310,8 +320,9 @@ impl<'t> Builder<'t> {
         }
     }
 
-    /// Runs the parser over the first document; returns the doc, findings and success.
-    fn run(mut self) -> (Doc, Vec<Diagnostic>, bool) {
+    /// Runs the parser over the first document; returns the doc, the findings, whether it
+    /// loaded, and whether it is over GitLab's size or depth limits.
+    fn run(mut self) -> (Doc, Vec<Diagnostic>, bool, bool) {
         let mut parser = Parser::new_from_str(self.text);
         let mut ok = true;
         while let Some(next) = parser.next_event() {
@@ -355,6 +366,9 @@ impl<'t> Builder<'t> {
                         ScalarStyle::Folded => Style::Folded,
                     };
                     let typed = self.scalar_value(&value, style, tag);
+                    if let Value::Disallowed(class) = typed {
+                        self.refuse(span, class, &value);
+                    }
                     let size = match typed {
                         Value::Str => (value.len() as u64 + 25).max(40),
                         _ => 0,
@@ -395,10 +409,9 @@ impl<'t> Builder<'t> {
                 }
             }
         }
-        if ok {
-            self.check_limits();
-        }
-        (self.doc, self.diags, ok)
+        let over_limit = ok && !self.refused && self.check_limits();
+        let ok = ok && !self.refused;
+        (self.doc, self.diags, ok, over_limit)
     }
 
     fn syntax_error(&mut self, at: u32, info: &str) {
@@ -419,6 +432,26 @@ impl<'t> Builder<'t> {
             Diagnostic::new(rule, Severity::Error, self.file, Span::empty(at), message)
                 .help(help)
                 .subject("syntax"),
+        );
+    }
+
+    /// A plain scalar Psych reads as a `Date` or `Time`: `safe_load` raises
+    /// `Tried to load unspecified class: Date` and GitLab rejects the file.
+    fn refuse(&mut self, span: Span, class: &str, text: &str) {
+        self.refused = true;
+        self.diags.push(
+            Diagnostic::new(
+                "yaml-disallowed-type",
+                Severity::Error,
+                self.file,
+                span,
+                format!(
+                    "GitLab refuses this file: `{text}` is read as a {class}, a type GitLab's YAML loader does not allow (\"Tried to load unspecified class: {class}\")"
+                ),
+            )
+            .label(format!("read as a {class}"))
+            .help(format!("quote the value: \"{text}\""))
+            .subject(format!("{class}:{text}")),
         );
     }
 
@@ -659,8 +692,11 @@ impl<'t> Builder<'t> {
         out.entries
     }
 
-    fn check_limits(&mut self) {
-        let Some(root) = self.doc.root else { return };
+    /// Reports GitLab's depth and size limits; true when the document is over one.
+    fn check_limits(&mut self) -> bool {
+        let Some(root) = self.doc.root else {
+            return false;
+        };
         let height = self.heights[root.0 as usize];
         if height > self.limits.max_depth {
             let (at, via) = self.walk_down(
@@ -690,7 +726,7 @@ impl<'t> Builder<'t> {
             }
             self.diags.push(d);
             self.doc.root = None;
-            return;
+            return true;
         }
         let size = self.sizes[root.0 as usize];
         if size > self.limits.max_bytes {
@@ -724,7 +760,9 @@ impl<'t> Builder<'t> {
             if bomb {
                 self.doc.root = None;
             }
+            return true;
         }
+        false
     }
 
     /// Walks from `root` along the child with the largest `metric` for `steps` levels; returns
