@@ -1,0 +1,89 @@
+//! Runs cachelint over every configuration of ../shared/corpus: it must never crash or fail to
+//! read a file there, and the complete list of findings is a snapshot, so that every change in
+//! what is reported on real configurations is reviewed (triage: docs/corpus-report.md).
+
+use cachelint::report::locate;
+use cachelint::{Options, check};
+use std::path::{Path, PathBuf};
+
+/// The root configurations: each project's `.gitlab-ci.yml`, and every template and schema test.
+fn roots(corpus: &Path) -> Vec<PathBuf> {
+    let mut roots = Vec::new();
+    for group in ["real", "offline"] {
+        let Ok(entries) = std::fs::read_dir(corpus.join(group)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let root = e.path().join(".gitlab-ci.yml");
+            if root.is_file() {
+                roots.push(root);
+            }
+        }
+    }
+    for group in ["templates", "schema-tests"] {
+        collect_yaml(&corpus.join(group), &mut roots);
+    }
+    roots.sort();
+    roots
+}
+
+fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_yaml(&p, out);
+        } else if p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn corpus_findings() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let roots = roots(&corpus);
+    assert!(
+        roots.len() > 150,
+        "corpus not found at {}",
+        corpus.display()
+    );
+    let mut lines = Vec::new();
+    for root in &roots {
+        // Each project directory is its own repository root.
+        let project = match root
+            .strip_prefix(&corpus)
+            .ok()
+            .and_then(|r| r.iter().next())
+        {
+            Some(g) if g == "real" || g == "offline" => root.parent().map(Path::to_path_buf),
+            _ => root.parent().map(Path::to_path_buf),
+        };
+        let outcome = check(
+            std::slice::from_ref(root),
+            &Options {
+                project_root: project,
+                ..Options::default()
+            },
+        );
+        assert!(
+            outcome.errors.is_empty(),
+            "{}: {:?}",
+            root.display(),
+            outcome.errors
+        );
+        let name = root
+            .strip_prefix(&corpus)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        for f in locate(&outcome) {
+            lines.push(format!(
+                "{name} | {}:{}:{} {} {}",
+                f.path, f.start.line, f.start.col, f.diag.rule, f.diag.message
+            ));
+        }
+    }
+    insta::assert_snapshot!("corpus-findings", lines.join("\n"));
+}
