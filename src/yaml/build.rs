@@ -124,11 +124,15 @@ pub fn parse_file(file: FileId, text: &str, limits: &Limits) -> ParsedFile {
             );
         }
     }
+    // `key?(:spec)` after `deep_symbolize_keys`: the string `spec` or the symbol `:spec`.
     let has_header = docs.len() > 1
-        && docs[0]
-            .1
-            .root
-            .is_some_and(|r| docs[0].1.get(r, "spec").is_some());
+        && docs[0].1.root.is_some_and(|r| {
+            let d = &docs[0].1;
+            d.entries(r).iter().any(|e| {
+                matches!(d.key_ident(e.key), KeyIdent::Str("spec"))
+                    || d.key_ident(e.key) == KeyIdent::Other("!!symbol spec".into())
+            })
+        });
     let mut header = None;
     let doc = if has_header {
         let last = docs.pop().map(|(_, d)| d);
@@ -347,6 +351,25 @@ impl<'t> Builder<'t> {
                         ok = false;
                         break;
                     };
+                    // Psych never registers a `!reference` list as an anchor target, so an alias
+                    // to one fails with "Unknown alias".
+                    let t = &self.doc.nodes[target.0 as usize];
+                    if t.tag == Tag::Reference && matches!(t.kind, Kind::Seq { .. }) {
+                        self.diags.push(
+                            Diagnostic::new(
+                                "yaml-syntax",
+                                Severity::Error,
+                                self.file,
+                                span,
+                                "GitLab cannot load this alias: an anchored `!reference` list cannot be reused through an alias (Psych: \"Unknown alias\")",
+                            )
+                            .label("alias to a `!reference`")
+                            .help("write the `!reference [...]` again instead of the alias")
+                            .subject("reference-alias"),
+                        );
+                        ok = false;
+                        break;
+                    }
                     let h = self.heights[target.0 as usize];
                     let height = if h == UNFINISHED { DEEP } else { h };
                     let size = if h == UNFINISHED {
@@ -365,10 +388,13 @@ impl<'t> Builder<'t> {
                         ScalarStyle::Literal => Style::Literal,
                         ScalarStyle::Folded => Style::Folded,
                     };
-                    let typed = self.scalar_value(&value, style, tag);
-                    if let Value::Disallowed(class) = typed {
-                        self.refuse(span, class, &value);
+                    let (typed, decoded) = self.scalar_value(&value, style, tag);
+                    match &typed {
+                        Value::Disallowed(class) => self.refuse(span, class, &value),
+                        Value::Invalid(reason) => self.unloadable(span, &value, reason),
+                        _ => {}
                     }
+                    let value = decoded.map_or(value, std::borrow::Cow::Owned);
                     let size = match typed {
                         Value::Str => (value.len() as u64 + 25).max(40),
                         _ => 0,
@@ -384,6 +410,12 @@ impl<'t> Builder<'t> {
                 Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) => {
                     let is_map = sp_is_map;
                     let tag = self.tag(tag.as_deref());
+                    if let Tag::Other(t) = tag
+                        && let Some(class) = super::scalar::disallowed_class(self.doc.str(t))
+                    {
+                        let shown = self.doc.str(t).to_string();
+                        self.refuse(span, &class, &shown);
+                    }
                     let kind = if is_map {
                         Kind::Map {
                             pairs_start: 0,
@@ -438,6 +470,7 @@ impl<'t> Builder<'t> {
     /// A plain scalar Psych reads as a `Date` or `Time`: `safe_load` raises
     /// `Tried to load unspecified class: Date` and GitLab rejects the file.
     fn refuse(&mut self, span: Span, class: &str, text: &str) {
+        let quote_help = matches!(class, "Date" | "Time");
         self.refused = true;
         self.diags.push(
             Diagnostic::new(
@@ -450,7 +483,11 @@ impl<'t> Builder<'t> {
                 ),
             )
             .label(format!("read as a {class}"))
-            .help(format!("quote the value: \"{text}\""))
+            .help(if quote_help {
+                format!("quote the value: \"{text}\"")
+            } else {
+                "remove the tag; GitLab accepts only plain YAML values and `!reference`".to_string()
+            })
             .subject(format!("{class}:{text}")),
         );
     }
@@ -458,28 +495,43 @@ impl<'t> Builder<'t> {
     fn tag(&mut self, tag: Option<&saphyr_parser::Tag>) -> Tag {
         match tag {
             None => Tag::None,
-            Some(t) if t.handle == "!" && t.suffix == "reference" => Tag::Reference,
             Some(t) => {
+                // `!reference` and its verbatim form `!<!reference>` (empty handle).
                 let full = format!("{}{}", t.handle, t.suffix);
-                Tag::Other(self.intern(&full))
+                if full == "!reference" {
+                    Tag::Reference
+                } else {
+                    Tag::Other(self.intern(&full))
+                }
             }
         }
     }
 
-    /// Psych's `ToRuby#deserialize` for scalars.
-    fn scalar_value(&self, value: &str, style: Style, tag: Tag) -> Value {
+    /// Psych's `ToRuby#deserialize` for scalars: the value and, for `!!binary`, the decoded
+    /// text.
+    fn scalar_value(&self, value: &str, style: Style, tag: Tag) -> (Value, Option<String>) {
         match tag {
-            Tag::None if style == Style::Plain => resolve_plain(value),
-            Tag::None | Tag::Reference => Value::Str,
-            Tag::Other(t) => {
-                let t = self.doc.str(t);
-                if t == "tag:yaml.org,2002:str" || t == "!str" {
-                    Value::Str
-                } else {
-                    resolve_plain(value)
-                }
-            }
+            Tag::None if style == Style::Plain => (resolve_plain(value), None),
+            Tag::None | Tag::Reference => (Value::Str, None),
+            Tag::Other(t) => super::scalar::resolve_tagged(self.doc.str(t), value),
         }
+    }
+
+    /// A scalar Ruby cannot convert: the load fails.
+    fn unloadable(&mut self, span: Span, text: &str, reason: &str) {
+        self.refused = true;
+        self.diags.push(
+            Diagnostic::new(
+                "yaml-syntax",
+                Severity::Error,
+                self.file,
+                span,
+                format!("GitLab cannot load `{text}`: it looks like a number but is not one (Ruby: {reason})"),
+            )
+            .label("not a valid number")
+            .help(format!("quote the value if it is text: \"{text}\""))
+            .subject(format!("number:{text}")),
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -537,6 +589,25 @@ impl<'t> Builder<'t> {
         None
     }
 
+    fn is_omap(&self, id: NodeId) -> bool {
+        match self.doc.nodes[id.0 as usize].tag {
+            Tag::Other(t) => matches!(self.doc.str(t), "tag:yaml.org,2002:omap" | "!omap"),
+            _ => false,
+        }
+    }
+
+    /// The pairs of an omap's items, when every item is a mapping.
+    fn omap_pairs(&self, items: &[NodeId]) -> Option<Vec<(NodeId, NodeId)>> {
+        let mut pairs = Vec::new();
+        for &i in items {
+            if !self.doc.is_map(i) {
+                return None;
+            }
+            pairs.extend_from_slice(self.doc.raw_pairs(i));
+        }
+        Some(pairs)
+    }
+
     fn finish(&mut self, frame: Frame, end_span: Span) {
         let children: Vec<NodeId> = self.tmp.drain(frame.tmp_start..).collect();
         let idx = frame.node.0 as usize;
@@ -550,10 +621,16 @@ impl<'t> Builder<'t> {
             last_end.unwrap_or(node_span.end).max(node_span.start)
         };
         self.doc.nodes[idx].span = Span::new(node_span.start, end);
-        let (height, size, own) = if frame.is_map {
+        // `!!omap [{a: 1}, {b: 2}]`: Psych builds a Hash from the items' pairs.
+        let omap_pairs = (!frame.is_map && self.is_omap(frame.node))
+            .then(|| self.omap_pairs(&children))
+            .flatten();
+        let (height, size, own) = if frame.is_map || omap_pairs.is_some() {
             let pairs_start = self.doc.pairs.len() as u32;
-            let pairs: Vec<(NodeId, NodeId)> =
-                children.chunks_exact(2).map(|p| (p[0], p[1])).collect();
+            let pairs: Vec<(NodeId, NodeId)> = match omap_pairs {
+                Some(p) => p,
+                None => children.chunks_exact(2).map(|p| (p[0], p[1])).collect(),
+            };
             self.doc.pairs.extend_from_slice(&pairs);
             let eff = self.merge_entries(&pairs);
             let mut height = 0;
@@ -610,9 +687,27 @@ impl<'t> Builder<'t> {
         for &(k, v) in pairs {
             if is_merge_key(nodes, strings, k) {
                 let vd = deref(nodes, v);
+                let reference = nodes[vd.0 as usize].tag == Tag::Reference;
                 match &nodes[vd.0 as usize].kind {
-                    // `<<: *alias` or `<<: {inline}`: Hash#merge!
-                    Kind::Map { .. } => {
+                    // `<<: !reference [...]`: Psych calls `reverse_each` on the Reference object
+                    // and the load fails with NoMethodError.
+                    Kind::Seq { .. } if reference && vd == v => {
+                        self.refused = true;
+                        self.diags.push(
+                            Diagnostic::new(
+                                "yaml-syntax",
+                                Severity::Error,
+                                self.file,
+                                nodes[v.0 as usize].span,
+                                "GitLab cannot load this: `<<` cannot merge a `!reference` (Ruby raises NoMethodError)",
+                            )
+                            .label("`!reference` after `<<`")
+                            .help("use `extends:` to reuse a job's keys, or a YAML alias (`<<: *anchor`)")
+                            .subject("merge-reference"),
+                        );
+                    }
+                    // `<<: *alias` or `<<: {inline}`: Hash#merge! (a Reference is not a Hash).
+                    Kind::Map { .. } if !reference => {
                         let src = map_entries(nodes, eff, vd);
                         let mut cache = ViaCache::new(k, v);
                         for e in src {
@@ -829,13 +924,28 @@ fn map_entries(nodes: &[Node], eff: &[Entry], id: NodeId) -> Vec<Entry> {
     }
 }
 
-/// Psych merges on a key equal to `<<` unless it is explicitly tagged `!!str`.
+/// Psych merges on a key that loads as the string `<<` (quoted or not, whatever its tag) unless
+/// the key is explicitly tagged `!!str`.
 fn is_merge_key(nodes: &[Node], strings: &str, k: NodeId) -> bool {
-    let node = &nodes[k.0 as usize];
+    let node = &nodes[deref(nodes, k).0 as usize];
+    let text_of = |t: &StrRef| &strings[t.start as usize..(t.start + t.len) as usize];
     match (&node.kind, node.tag) {
-        (Kind::Scalar { text, .. }, Tag::None) => {
-            &strings[text.start as usize..(text.start + text.len) as usize] == "<<"
-        }
+        (
+            Kind::Scalar {
+                text,
+                value: Value::Str,
+                ..
+            },
+            Tag::None,
+        ) => text_of(text) == "<<",
+        (
+            Kind::Scalar {
+                text,
+                value: Value::Str,
+                ..
+            },
+            Tag::Other(t),
+        ) => text_of(text) == "<<" && !matches!(text_of(&t), "tag:yaml.org,2002:str" | "!str"),
         _ => false,
     }
 }

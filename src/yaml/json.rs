@@ -49,6 +49,7 @@ impl Doc {
                 Value::Str => Json::String(self.str(*text).to_string()),
                 Value::Symbol(s) => json!({"symbol": s.to_string()}),
                 Value::Disallowed(c) => json!({"disallowed": c}),
+                Value::Invalid(c) => json!({"invalid": c}),
             },
             Kind::Seq { .. } => Json::Array(
                 self.items(id)
@@ -69,7 +70,11 @@ impl Doc {
             Kind::Alias { .. } => Json::Null,
         };
         if node.tag == Tag::Reference {
-            return json!({ "!reference": value });
+            return match node.kind {
+                Kind::Seq { .. } => json!({ "!reference": value }),
+                Kind::Map { .. } => json!({ "!reference_map": value }),
+                _ => json!({ "!reference_scalar": self.scalar_text(id).unwrap_or("") }),
+            };
         }
         value
     }

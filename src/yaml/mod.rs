@@ -239,7 +239,13 @@ impl Doc {
     }
     /// The identity Ruby's Hash would give this node as a key.
     pub fn key_ident(&self, id: NodeId) -> KeyIdent<'_> {
-        key_ident(&self.nodes, &self.strings, id)
+        let d = self.deref(id);
+        match self.node(d).kind {
+            Kind::Seq { .. } | Kind::Map { .. } => {
+                KeyIdent::Other(Cow::Owned(format!("!!complex {}", self.node_json(d, 0))))
+            }
+            _ => key_ident(&self.nodes, &self.strings, id),
+        }
     }
     /// The value of `key` in a mapping's effective entries.
     pub fn get(&self, map: NodeId, key: &str) -> Option<&Entry> {
@@ -271,7 +277,9 @@ pub(crate) fn key_ident<'a>(nodes: &[Node], strings: &'a str, id: NodeId) -> Key
                 KeyIdent::Other(Cow::Owned(format!("!!float {}", json::float_text(*f))))
             }
             Value::Symbol(name) => KeyIdent::Other(Cow::Owned(format!("!!symbol {name}"))),
-            Value::Disallowed(c) => KeyIdent::Other(Cow::Owned(format!("!!{c} {}", s(text)))),
+            Value::Disallowed(c) | Value::Invalid(c) => {
+                KeyIdent::Other(Cow::Owned(format!("!!{c} {}", s(text))))
+            }
         },
         _ => KeyIdent::Other(Cow::Owned(format!("!!complex #{}", id.0))),
     }

@@ -18,8 +18,12 @@ pub enum Value {
     Str,
     /// `:name` — a Ruby symbol (GitLab permits the class).
     Symbol(Box<str>),
-    /// A value of a class GitLab's `safe_load` refuses (`Date`, `Time`): loading the file fails.
-    Disallowed(&'static str),
+    /// A value of a class GitLab's `safe_load` refuses (`Date`, `Time`, `Foo` of
+    /// `!ruby/object:Foo`): loading the file fails.
+    Disallowed(Box<str>),
+    /// A scalar Ruby cannot convert (`0x_`, `.e+1`, `!!float abc`): loading the file fails with
+    /// this message.
+    Invalid(Box<str>),
 }
 
 static TIME: LazyLock<Regex> = LazyLock::new(|| {
@@ -35,9 +39,9 @@ static SEXAGESIMAL_FLOAT: LazyLock<Regex> =
     LazyLock::new(|| re(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9]){1,2}\.[0-9_]*$"));
 static FLOAT: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?:[-+]?([0-9][0-9_,]*)?\.[0-9]*([eE][-+][0-9]+)?)$"));
-static INTEGER_LEGACY: LazyLock<Regex> = LazyLock::new(|| {
+static INTEGER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^(?:[-+]?0b[_,]*[0-1][0-1_,]*|[-+]?0[_,]*[0-7][0-7_,]*|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[_,]*[0-9a-fA-F][0-9a-fA-F_,]*)$",
+        r"^(?:[-+]?0b[0-1_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)$",
     )
 });
 
@@ -67,31 +71,42 @@ pub fn resolve_plain(s: &str) -> Value {
         if s.chars().count() > 5 {
             return Value::Str;
         }
-        if !matches!(c0.to_ascii_lowercase(), 'y' | 't' | 'o' | 'n' | 'f' | '~') {
+        // Ruby's `^` and `$` match at every line: each test applies to any line of the text.
+        let lines: Vec<&str> = s.split('\n').collect();
+        let last = lines.len() - 1;
+        // /^[^ytonf~]/i: some line starts with another character (an empty line starts with
+        // its own line break, which is not in the set).
+        let other_start = lines
+            .iter()
+            .enumerate()
+            .any(|(i, l)| match l.chars().next() {
+                Some(c) => !matches!(c.to_ascii_lowercase(), 'y' | 't' | 'o' | 'n' | 'f' | '~'),
+                None => i < last,
+            });
+        if other_start {
             return Value::Str;
         }
-        if s == "~" || s.eq_ignore_ascii_case("null") {
+        let any_line = |words: &[&str]| {
+            lines
+                .iter()
+                .any(|l| words.iter().any(|w| l.eq_ignore_ascii_case(w)))
+        };
+        if s == "~" || any_line(&["null"]) {
             return Value::Null;
         }
-        if ["yes", "true", "on"]
-            .iter()
-            .any(|w| s.eq_ignore_ascii_case(w))
-        {
+        if any_line(&["yes", "true", "on"]) {
             return Value::Bool(true);
         }
-        if ["no", "false", "off"]
-            .iter()
-            .any(|w| s.eq_ignore_ascii_case(w))
-        {
+        if any_line(&["no", "false", "off"]) {
             return Value::Bool(false);
         }
         return Value::Str;
     }
     if TIME.is_match(s) {
-        return Value::Disallowed("Time");
+        return Value::Disallowed("Time".into());
     }
     if DATE.is_match(s) {
-        return Value::Disallowed("Date");
+        return Value::Disallowed("Date".into());
     }
     let lower = s.to_ascii_lowercase();
     match lower.as_str() {
@@ -135,17 +150,129 @@ pub fn resolve_plain(s: &str) -> Value {
             .to_string();
         return match cleaned.parse::<f64>() {
             Ok(f) => Value::Float(f),
-            Err(_) => Value::Str,
+            Err(_) => Value::Invalid(format!("invalid value for Float(): {cleaned:?}").into()),
         };
     }
-    if INTEGER_LEGACY.is_match(s) {
+    if INTEGER.is_match(s) {
         let cleaned: String = s.chars().filter(|&c| c != ',' && c != '_').collect();
         return match ruby_integer(&cleaned) {
             Some(v) => int_value(v, &cleaned),
-            None => Value::Str,
+            None => Value::Invalid(format!("invalid value for Integer(): {cleaned:?}").into()),
         };
     }
     Value::Str
+}
+
+/// Types a scalar with an explicit tag, as `Psych::Visitors::ToRuby#deserialize` does: the text
+/// is typed like a plain scalar whatever its quoting, except for the few tags Psych knows.
+/// Returns the value and, for `!!binary`, the decoded text.
+pub fn resolve_tagged(tag: &str, s: &str) -> (Value, Option<String>) {
+    match tag {
+        "tag:yaml.org,2002:str" | "!str" => (Value::Str, None),
+        "tag:yaml.org,2002:binary" | "!binary" => match base64_decode(s).map(String::from_utf8) {
+            Some(Ok(text)) => (Value::Str, Some(text)),
+            _ => (
+                Value::Invalid("a !!binary value that is not valid base64 UTF-8 text".into()),
+                None,
+            ),
+        },
+        "tag:yaml.org,2002:float" | "!float" => (
+            match resolve_plain(s) {
+                Value::Int(i) => Value::Float(i as f64),
+                Value::Float(f) => Value::Float(f),
+                Value::Str => match ruby_float(s) {
+                    Some(f) => Value::Float(f),
+                    None => Value::Invalid(format!("invalid value for Float(): {s:?}").into()),
+                },
+                Value::Invalid(m) => Value::Invalid(m),
+                Value::Disallowed(c) => Value::Disallowed(c),
+                other => Value::Invalid(format!("can't convert {other:?} into Float").into()),
+            },
+            None,
+        ),
+        "!ruby/sym" | "!ruby/symbol" => (Value::Symbol(s.into()), None),
+        _ => match disallowed_class(tag) {
+            Some(class) => (Value::Disallowed(class.into()), None),
+            None => (resolve_plain(s), None),
+        },
+    }
+}
+
+/// The class a tag asks Psych to instantiate when `safe_load` refuses it.
+pub fn disallowed_class(tag: &str) -> Option<String> {
+    if tag == "tag:yaml.org,2002:set" {
+        return Some("Psych::Set".into());
+    }
+    if matches!(tag, "!ruby/sym" | "!ruby/symbol") {
+        return None;
+    }
+    if let Some(rest) = tag.strip_prefix("!ruby/") {
+        return Some(match rest.split_once(':') {
+            Some((_, class)) if !class.is_empty() => class.to_string(),
+            _ => match rest {
+                "regexp" => "Regexp".into(),
+                "range" => "Range".into(),
+                "string" => "String".into(),
+                "array" => "Array".into(),
+                "hash" => "Hash".into(),
+                "struct" => "Struct".into(),
+                _ => "Object".into(),
+            },
+        });
+    }
+    for prefix in ["!map:", "!seq:", "!str:"] {
+        if let Some(class) = tag.strip_prefix(prefix) {
+            return Some(class.to_string());
+        }
+    }
+    None
+}
+
+/// Ruby's `Float(str)` for a string: decimal with optional exponent, `_` between digits.
+fn ruby_float(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let b = t.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'_'
+            && !(i > 0 && b[i - 1].is_ascii_digit() && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+        {
+            return None;
+        }
+    }
+    let cleaned: String = t.chars().filter(|&c| c != '_').collect();
+    if cleaned.is_empty()
+        || !cleaned
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+    {
+        return None;
+    }
+    cleaned.parse().ok()
+}
+
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' | b' ' | b'\n' | b'\r' | b'\t' => continue,
+            _ => return None,
+        };
+        acc = (acc << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }
 
 /// `:"a b"` and `:'a b'` name the symbol `a b`; otherwise the text after the colon.
@@ -160,10 +287,10 @@ fn symbol_name(rest: &str) -> String {
     rest.to_string()
 }
 
-fn int_value(v: i128, text: &str) -> Value {
+fn int_value(v: i128, _text: &str) -> Value {
     match i64::try_from(v) {
         Ok(i) => Value::Int(i),
-        Err(_) => Value::BigInt(text.into()),
+        Err(_) => Value::BigInt(v.to_string().into()),
     }
 }
 
@@ -234,9 +361,20 @@ mod tests {
         for s in ["~", "null", "Null", "NULL", ""] {
             assert_eq!(resolve_plain(s), Null, "{s}");
         }
-        for s in ["y", "n", "Y", "yess", "nulls", "hello", "on_success"] {
+        for s in [
+            "y",
+            "n",
+            "Y",
+            "yess",
+            "nulls",
+            "hello",
+            "on_success",
+            "on\nx",
+        ] {
             assert_eq!(resolve_plain(s), Str, "{s}");
         }
+        // Ruby's line anchors: a short multi-line text is typed by any of its lines.
+        assert_eq!(resolve_plain("n\nno"), Bool(false));
     }
 
     #[test]
@@ -250,6 +388,10 @@ mod tests {
         assert_eq!(resolve_plain("-0"), Int(0));
         assert_eq!(resolve_plain("09"), Str);
         assert_eq!(resolve_plain("1e3"), Str);
+        assert_eq!(resolve_plain("0x"), Str);
+        assert!(matches!(resolve_plain("0x_"), Invalid(_)));
+        assert_eq!(resolve_plain("1:30"), Int(5400));
+        assert_eq!(resolve_plain("-1:30"), Int(-1800));
     }
 
     #[test]
@@ -267,8 +409,11 @@ mod tests {
 
     #[test]
     fn dates_times_symbols() {
-        assert_eq!(resolve_plain("2024-01-02"), Disallowed("Date"));
-        assert_eq!(resolve_plain("2024-01-02 10:00:00"), Disallowed("Time"));
+        assert_eq!(resolve_plain("2024-01-02"), Disallowed("Date".into()));
+        assert_eq!(
+            resolve_plain("2024-01-02 10:00:00"),
+            Disallowed("Time".into())
+        );
         assert_eq!(resolve_plain(":foo"), Symbol("foo".into()));
         assert_eq!(resolve_plain(":\"a b\""), Symbol("a b".into()));
     }

@@ -10,17 +10,23 @@
 #   {"file": "<path as given>", "ok": <canonical value>}
 #   {"file": "<path as given>", "error": "<ErrorClass: message>"}
 #
-# Loading (default mode) mirrors GitLab:
+# Loading (default mode) mirrors GitLab's Gitlab::Ci::Config::Yaml::Loader:
 #   * strip one leading UTF-8 BOM;
-#   * chunks = text.split(/^---\s+/, 3); drop the first chunk if blank
-#     (ActiveSupport String#blank?: /\A[[:space:]]*\z/);
+#   * chunks = text.split(/^---\s+/, 3) (Ruby: ^ = start of any line);
 #   * every chunk is loaded with
 #       Psych.safe_load(chunk, permitted_classes: [Symbol, Reference],
 #                       permitted_symbols: [], aliases: true)
 #     (first YAML document of each chunk only); any chunk failing => error;
-#   * header exists iff chunks.size > 1 and the first chunk loads to a Hash
-#     with the String key "spec"; then the config is the LAST chunk,
-#     otherwise the FIRST chunk. No chunk at all (empty file) => null.
+#   * chunks whose LOADED value is blank (ActiveSupport #blank?: nil, false,
+#     whitespace-only String, empty Hash/Array) are dropped -- all of them,
+#     not only the first;
+#   * header exists iff more than one chunk remains and the first is a Hash
+#     with key "spec" (or :spec -- GitLab checks after deep_symbolize_keys);
+#     then the config is the LAST chunk, otherwise the FIRST.
+#     Nothing left => null.
+#   GitLab additionally rejects a non-Hash selected document ("Invalid
+#   configuration format") and applies DeepSize limits; this script prints
+#   the value whatever its type and does not apply those limits.
 # --raw skips the BOM strip and the split: safe_load of the whole text.
 #
 # Canonical value encoding (contract with the Rust side):
@@ -29,7 +35,9 @@
 #   Float    -> {"float": <JSON number>} or {"float": "inf"|"-inf"|"nan"}
 #   Symbol   -> {"symbol": "<name>"}
 #   Array    -> [...]
-#   Hash     -> {...} in Ruby hash order; non-String keys become strings:
+#   Hash     -> {...} in Ruby hash order (also Psych::Omap, the Hash
+#               subclass `!!omap` yields even under safe_load); non-String
+#               keys become strings:
 #               "!!int 1", "!!float 1.5", "!!bool true", "!!null",
 #               "!!symbol name", otherwise "!!complex <canonical JSON of key>"
 #   !reference on a sequence -> {"!reference": [items...]}
@@ -135,7 +143,7 @@ class CanonicalEncoder
     if v.nil? then out << 'null'
     elsif v == true then out << 'true'
     elsif v == false then out << 'false'
-    elsif v.instance_of?(String)
+    elsif v.is_a?(String)
       u = utf8(v)
       out << (u ? json_str(u) : '{"binary":' + json_str([v].pack('m0')) + '}')
     elsif v.is_a?(Integer)
@@ -146,7 +154,7 @@ class CanonicalEncoder
     elsif v.instance_of?(Symbol)
       name = utf8(v.to_s) || v.to_s.scrub
       out << '{"symbol":' << json_str(name) << '}'
-    elsif v.instance_of?(Array) || v.instance_of?(Hash) || v.instance_of?(REFERENCE)
+    elsif v.is_a?(Array) || v.is_a?(Hash) || v.instance_of?(REFERENCE)
       if @path.key?(v)
         out << '{"recursive":true}'
         return
@@ -155,9 +163,9 @@ class CanonicalEncoder
       raise TooDeep, 'too deep' if d > MAX_DEPTH
       @path[v] = true
       work << [:leave, v]
-      if v.instance_of?(Array)
+      if v.is_a?(Array)
         push_array(v, d, out, work)
-      elsif v.instance_of?(Hash)
+      elsif v.is_a?(Hash)
         push_hash(v, d, out, work)
       else
         push_reference(v, d, out, work)
@@ -207,7 +215,7 @@ class CanonicalEncoder
   end
 
   def key_text(k, d)
-    if k.instance_of?(String)
+    if k.is_a?(String)
       u = utf8(k)
       u || ('!!binary ' + [k].pack('m0'))
     elsif k.is_a?(Integer) then "!!int #{k}"
@@ -232,23 +240,79 @@ def safe_load(text)
   Psych.safe_load(text, **SAFE_LOAD_OPTS)
 end
 
-BLANK = /\A[[:space:]]*\z/.freeze
-
-def gitlab_load(text)
-  text = text.delete_prefix("\uFEFF")
-  chunks = text.split(/^---\s+/, 3)
-  chunks.shift if !chunks.empty? && chunks.first.match?(BLANK)
-  docs = chunks.map { |c| safe_load(c) }
-  if docs.size > 1 && docs.first.is_a?(Hash) && docs.first.key?('spec')
-    docs.last
-  else
-    docs.first
+# ActiveSupport Object#blank? for the values safe_load can return.
+def as_blank?(v)
+  case v
+  when nil, false then true
+  when String then v.empty? || v.match?(/\A[[:space:]]*\z/)
+  when Array, Hash then v.empty?
+  when Symbol then v.empty?
+  else false
   end
 end
 
+# Gitlab::Ci::Config::Yaml::Loader#yaml_documents + Yaml::Documents
+# (gitlabhq lib/gitlab/ci/config/yaml/loader.rb, documents.rb):
+#   docs = content.split(MultiDocYaml::MULTI_DOC_DIVIDER, MAX_DOCUMENTS + 1)
+#                 .map { |d| Loader::Yaml.new(d, ...) }    # safe_load each
+#   docs.reject!(&:blank?)      # Loader::Yaml#blank? == @config.blank?
+#   has_header? = docs.count > 1 && first.load!.key?(:spec)  (deep-symbolized)
+#   content     = has_header? ? docs.last.raw : docs.first.raw
+def gitlab_load(text)
+  text = text.delete_prefix("\uFEFF")
+  docs = text.split(/^---\s+/, 3).map { |c| safe_load(c) }
+  docs.reject! { |d| as_blank?(d) }
+  return nil if docs.empty?
+
+  # Loader::Yaml#load! on every document: too_big? (Gitlab::Utils::DeepSize) before anything.
+  docs.each { |d| DeepSize.check!(d) }
+
+  first = docs.first
+  if docs.size > 1 && first.is_a?(Hash) && (first.key?('spec') || first.key?(:spec))
+    docs.last
+  else
+    first
+  end
+end
+
+# Gitlab::Utils::DeepSize as Loader::Yaml#too_big? applies it: the memory size (ObjectSpace
+# .memsize_of, every visit counted, so aliases count again) must not exceed max_yaml_size_bytes
+# and hashes/arrays must not nest deeper than max_yaml_depth (GitLab defaults: 2 MB, 100).
+module DeepSize
+  require 'objspace'
+  MAX_SIZE = 2 * 1024 * 1024
+  MAX_DEPTH = 100
+  class TooBig < StandardError
+    def initialize(msg = 'The parsed YAML is too big') = super
+  end
+
+  def self.check!(root)
+    size = 0
+    depth = 0
+    add = lambda do |obj|
+      size += ObjectSpace.memsize_of(obj)
+      raise TooBig if size > MAX_SIZE
+      children = if obj.is_a?(Array) then obj
+                 elsif obj.is_a?(Hash) then obj.flat_map { |k, v| [k, v] }
+                 end
+      next unless children
+
+      depth += 1
+      raise TooBig if depth > MAX_DEPTH
+      children.each { |c| add.call(c) }
+      depth -= 1
+    end
+    add.call(root)
+  end
+end
+
+# "<ErrorClass: message>", first line only; object inspections such as
+# "#<Foo:0x0000... @a=...>" (NoMethodError) are shortened to "#<Foo>" so the
+# output is deterministic.
 def error_line(file_json, e)
-  msg = "#{e.class}: #{e.message}"
-  msg = msg.dup.force_encoding(Encoding::UTF_8).scrub
+  text = e.message.to_s.dup.force_encoding(Encoding::UTF_8).scrub
+  text = (text.lines.first || '').strip.sub(/#<([A-Z]\w*(?:::[A-Z]\w*)*)[^\n]*>/, '#<\\1>')
+  msg = "#{e.class}: #{text}"
   msg = 'too deep' if e.is_a?(SystemStackError) || e.is_a?(CanonicalEncoder::TooDeep)
   msg = e.message if e.is_a?(CanonicalEncoder::TooLarge)
   %({"file":#{file_json},"error":#{JSON.generate(msg)}})
