@@ -56,7 +56,8 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    pub fn new(path: PathBuf, rel_path: String, text: String) -> SourceFile {
+    pub fn new(path: PathBuf, rel_path: String, text: impl Into<Arc<str>>) -> SourceFile {
+        let text: Arc<str> = text.into();
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0);
         line_starts.extend(
@@ -68,7 +69,7 @@ impl SourceFile {
         SourceFile {
             path,
             rel_path,
-            text: text.into(),
+            text,
             line_starts,
         }
     }
@@ -142,7 +143,7 @@ mod tests {
 
     #[test]
     fn line_and_columns_count_characters_and_utf16_units() {
-        let f = SourceFile::new("x".into(), "x".into(), "ab\né😀x: 1\n".into());
+        let f = SourceFile::new("x".into(), "x".into(), "ab\né😀x: 1\n");
         assert_eq!(
             f.line_col(0),
             LineCol {

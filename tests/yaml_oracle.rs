@@ -31,7 +31,7 @@ fn ours(path: &Path) -> Value {
     let Ok(text) = String::from_utf8(bytes) else {
         return serde_json::json!({"error": "invalid UTF-8"});
     };
-    let parsed = parse_file(FileId(0), &text, &Limits::default());
+    let parsed = parse_file(FileId(0), text.as_str(), &Limits::default());
     if parsed.failed {
         let rules: Vec<_> = parsed.diagnostics.iter().map(|d| d.rule).collect();
         return serde_json::json!({ "error": format!("{rules:?}") });

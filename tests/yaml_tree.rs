@@ -45,7 +45,7 @@ fn spans_are_byte_offsets_and_positions_count_characters_and_utf16_units() {
         .value;
     let after = doc.get(vars, "after").expect("after");
     assert_eq!(slice(text, doc.span(after.key)), "after");
-    let file = SourceFile::new("f".into(), "f".into(), text.into());
+    let file = SourceFile::new("f".into(), "f".into(), text);
     let pos = file.line_col(doc.span(after.key).start);
     // `after` is the 27th character; 😀 takes two UTF-16 units.
     assert_eq!((pos.line, pos.col), (1, 27));
@@ -242,6 +242,6 @@ fn syntax_errors_point_at_the_problem() {
     assert!(p.failed);
     let d = &p.diagnostics[0];
     assert_eq!(d.rule, "yaml-syntax");
-    let file = SourceFile::new("f".into(), "f".into(), text.into());
+    let file = SourceFile::new("f".into(), "f".into(), text);
     assert_eq!(file.line_col(d.span.start).line, 3);
 }

@@ -165,6 +165,7 @@ impl Loader {
                 (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
             }
         };
+        let text: std::sync::Arc<str> = text.into();
         let doc = match utf8_error {
             Some(at) => {
                 self.diagnostics.push(
@@ -179,13 +180,10 @@ impl Loader {
                     .help("save the file as UTF-8")
                     .subject("utf-8"),
                 );
-                Doc {
-                    file: id,
-                    ..Doc::default()
-                }
+                Doc::empty(id, text.clone())
             }
             None => {
-                let parsed = yaml::parse_file(id, &text, &self.limits);
+                let parsed = yaml::parse_file(id, text.clone(), &self.limits);
                 self.diagnostics.extend(parsed.diagnostics);
                 parsed.doc
             }

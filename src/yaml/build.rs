@@ -2,11 +2,15 @@
 //! and duplicate-key rules, and GitLab's size and depth limits.
 
 use super::scalar::{Value, resolve_plain};
-use super::{Doc, Entry, KeyIdent, Kind, Node, NodeId, StrRef, Style, Tag, Via, ViaId, key_ident};
+use super::{
+    Doc, Entry, KeyIdent, Kind, Node, NodeId, StrRef, Strs, Style, Tag, ValueId, Via, ViaId,
+    key_ident,
+};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{FileId, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// GitLab's limits for one YAML file (instance settings `max_yaml_size_bytes`, `max_yaml_depth`).
 #[derive(Clone, Copy, Debug)]
@@ -41,12 +45,13 @@ pub struct ParsedFile {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-const UNFINISHED: u32 = u32::MAX;
 const DEEP: u32 = 1 << 30;
 const HUGE: u64 = 1 << 62;
 
 /// Loads `text` (a whole file) the way GitLab's `Config::Yaml::Loader` does.
-pub fn parse_file(file: FileId, text: &str, limits: &Limits) -> ParsedFile {
+pub fn parse_file(file: FileId, text: impl Into<Arc<str>>, limits: &Limits) -> ParsedFile {
+    let source: Arc<str> = text.into();
+    let text: &str = &source;
     let mut diagnostics = Vec::new();
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     if text.len() as u64 > limits.max_bytes {
@@ -72,7 +77,7 @@ pub fn parse_file(file: FileId, text: &str, limits: &Limits) -> ParsedFile {
     for (start, end, divider) in split_documents(text, bom) {
         let chunk = &text[start..end];
         let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            Builder::new(file, chunk, start as u32, limits).run()
+            Builder::new(file, &source, chunk, start as u32, limits).run()
         }));
         match built {
             Ok((doc, diags, ok, over_limit)) => {
@@ -95,10 +100,7 @@ pub fn parse_file(file: FileId, text: &str, limits: &Limits) -> ParsedFile {
     }
     if failed {
         return ParsedFile {
-            doc: Doc {
-                file,
-                ..Doc::default()
-            },
+            doc: Doc::empty(file, source.clone()),
             header: None,
             failed,
             diagnostics,
@@ -155,10 +157,7 @@ pub fn parse_file(file: FileId, text: &str, limits: &Limits) -> ParsedFile {
         }
         docs.into_iter().next().map(|(_, d)| d)
     };
-    let doc = doc.unwrap_or(Doc {
-        file,
-        ..Doc::default()
-    });
+    let doc = doc.unwrap_or_else(|| Doc::empty(file, source.clone()));
     ParsedFile {
         doc,
         header,
@@ -214,7 +213,7 @@ fn is_ruby_space(c: u8) -> bool {
 fn is_blank(d: &Doc) -> bool {
     let Some(root) = d.root else { return true };
     match &d.node(d.deref(root)).kind {
-        Kind::Scalar { text, value, .. } => match value {
+        Kind::Scalar { text, value, .. } => match d.value(*value) {
             Value::Null | Value::Bool(false) => true,
             Value::Str => d.str(*text).trim().is_empty(),
             _ => false,
@@ -255,6 +254,15 @@ impl CharToByte {
     }
 }
 
+/// A child of an open collection, with what it costs once aliases are expanded: its nesting
+/// height and a lower bound of the memory Ruby allocates for it.
+#[derive(Clone, Copy)]
+struct Child {
+    node: NodeId,
+    height: u32,
+    size: u64,
+}
+
 struct Frame {
     node: NodeId,
     is_map: bool,
@@ -263,46 +271,56 @@ struct Frame {
 
 struct Builder<'t> {
     file: FileId,
+    /// The chunk being parsed, which starts at byte `base` of `source`.
     text: &'t str,
+    source: &'t str,
     base: u32,
     limits: Limits,
     c2b: CharToByte,
     doc: Doc,
     stack: Vec<Frame>,
-    tmp: Vec<NodeId>,
+    tmp: Vec<Child>,
+    /// saphyr's anchor ids → the node carrying the anchor.
     anchors: Vec<Option<NodeId>>,
-    /// Per node: nesting height once finished (`UNFINISHED` while open), alias-expanded.
-    heights: Vec<u32>,
-    /// Per node: a lower bound of the memory Ruby needs for it, alias-expanded.
-    sizes: Vec<u64>,
-    /// The same without alias expansion (what the text itself costs).
+    /// Height and size of anchored nodes (what an alias to them costs); absent while open.
+    anchored: HashMap<NodeId, (u32, u64)>,
+    /// The same without alias expansion: what the text itself costs.
     physical_size: u64,
+    /// The first node found deeper than the limit, and the alias that made it so.
+    too_deep_at: Option<(NodeId, Option<NodeId>)>,
+    /// The alias that expands to the most memory.
+    biggest_alias: Option<(NodeId, u64)>,
     diags: Vec<Diagnostic>,
     /// A value of a class GitLab's loader refuses was found: the file fails to load.
     refused: bool,
 }
 
 impl<'t> Builder<'t> {
-    fn new(file: FileId, text: &'t str, base: u32, limits: &Limits) -> Builder<'t> {
-        let guess = text.len() / 8;
+    fn new(
+        file: FileId,
+        source: &'t Arc<str>,
+        text: &'t str,
+        base: u32,
+        limits: &Limits,
+    ) -> Builder<'t> {
+        let mut doc = Doc::empty(file, source.clone());
+        // About one node per 12 bytes of YAML in large configurations.
+        doc.nodes.reserve(text.len() / 12);
         Builder {
             file,
             text,
+            source,
             base,
             limits: *limits,
             c2b: CharToByte::new(text),
-            doc: Doc {
-                file,
-                nodes: Vec::with_capacity(guess),
-                strings: String::with_capacity(text.len() / 2),
-                ..Doc::default()
-            },
+            doc,
             stack: Vec::new(),
             tmp: Vec::new(),
             anchors: vec![None],
-            heights: Vec::with_capacity(guess),
-            sizes: Vec::with_capacity(guess),
+            anchored: HashMap::new(),
             physical_size: 0,
+            too_deep_at: None,
+            biggest_alias: None,
             diags: Vec::new(),
             refused: false,
         }
@@ -318,9 +336,33 @@ impl<'t> Builder<'t> {
     fn intern(&mut self, s: &str) -> StrRef {
         let start = self.doc.strings.len() as u32;
         self.doc.strings.push_str(s);
-        StrRef {
-            start,
-            len: s.len() as u32,
+        StrRef::in_buffer(start, s.len() as u32)
+    }
+
+    /// A scalar's text: a slice of the source when it is written there as is (most plain
+    /// scalars), else a copy.
+    fn text_ref(&mut self, value: &str, span: Span) -> StrRef {
+        let written = self.source.get(span.start as usize..span.end as usize);
+        if written == Some(value) {
+            StrRef::in_source(span.start, span.len())
+        } else if let Some(at) = written
+            .and_then(|w| w.find(value))
+            .filter(|_| !value.is_empty())
+        {
+            // A plain scalar's span may start at its anchor or tag (`&a value`).
+            StrRef::in_source(span.start + at as u32, value.len() as u32)
+        } else {
+            self.intern(value)
+        }
+    }
+
+    fn value_id(&mut self, v: Value) -> ValueId {
+        match v {
+            Value::Str => ValueId::STR,
+            other => {
+                self.doc.values.push(other);
+                ValueId(self.doc.values.len() as u32 - 1)
+            }
         }
     }
 
@@ -329,6 +371,7 @@ impl<'t> Builder<'t> {
     fn run(mut self) -> (Doc, Vec<Diagnostic>, bool, bool) {
         let mut parser = Parser::new_from_str(self.text);
         let mut ok = true;
+        let mut root: Option<Child> = None;
         while let Some(next) = parser.next_event() {
             let (ev, sp) = match next {
                 Ok(x) => x,
@@ -341,9 +384,9 @@ impl<'t> Builder<'t> {
             };
             let span = self.span(&sp);
             let sp_is_map = matches!(ev, Event::MappingStart(..));
-            match ev {
+            let done: Option<Child> = match ev {
                 Event::DocumentEnd | Event::StreamEnd => break,
-                Event::Nothing | Event::StreamStart | Event::DocumentStart(_) => {}
+                Event::Nothing | Event::StreamStart | Event::DocumentStart(_) => None,
                 Event::Alias(id) => {
                     let target = self.anchors.get(id).copied().flatten();
                     let Some(target) = target else {
@@ -354,7 +397,9 @@ impl<'t> Builder<'t> {
                     // Psych never registers a `!reference` list as an anchor target, so an alias
                     // to one fails with "Unknown alias".
                     let t = &self.doc.nodes[target.0 as usize];
-                    if t.tag == Tag::Reference && matches!(t.kind, Kind::Seq { .. }) {
+                    if self.doc.tags[t.tag as usize] == Tag::Reference
+                        && matches!(t.kind, Kind::Seq { .. })
+                    {
                         self.diags.push(
                             Diagnostic::new(
                                 "yaml-syntax",
@@ -370,14 +415,26 @@ impl<'t> Builder<'t> {
                         ok = false;
                         break;
                     }
-                    let h = self.heights[target.0 as usize];
-                    let height = if h == UNFINISHED { DEEP } else { h };
-                    let size = if h == UNFINISHED {
-                        HUGE
-                    } else {
-                        self.sizes[target.0 as usize]
-                    };
-                    self.add_node(span, Kind::Alias { target }, Tag::None, 0, height, size, 0);
+                    // An alias to a node still open is recursive: infinitely deep for GitLab.
+                    let (height, size) =
+                        self.anchored.get(&target).copied().unwrap_or((DEEP, HUGE));
+                    let depth = self.stack.len() as u32;
+                    if depth.saturating_add(height) > self.limits.max_depth
+                        && self.too_deep_at.is_none()
+                    {
+                        // The alias is the node about to be added.
+                        let id = NodeId(self.doc.nodes.len() as u32);
+                        self.too_deep_at = Some((target, Some(id)));
+                    }
+                    let id = self.add_node(span, Kind::Alias { target }, 0, 0);
+                    if self.biggest_alias.is_none_or(|(_, s)| size > s) {
+                        self.biggest_alias = Some((id, size));
+                    }
+                    Some(Child {
+                        node: id,
+                        height,
+                        size,
+                    })
                 }
                 Event::Scalar(value, style, anchor, tag) => {
                     let tag = self.tag(tag.as_deref());
@@ -388,29 +445,38 @@ impl<'t> Builder<'t> {
                         ScalarStyle::Literal => Style::Literal,
                         ScalarStyle::Folded => Style::Folded,
                     };
-                    let (typed, decoded) = self.scalar_value(&value, style, tag);
+                    let (typed, decoded) =
+                        self.scalar_value(&value, style, self.doc.tags[tag as usize]);
                     match &typed {
                         Value::Disallowed(class) => self.refuse(span, class, &value),
                         Value::Invalid(reason) => self.unloadable(span, &value, reason),
                         _ => {}
                     }
-                    let value = decoded.map_or(value, std::borrow::Cow::Owned);
                     let size = match typed {
                         Value::Str => (value.len() as u64 + 25).max(40),
                         _ => 0,
                     };
-                    let text = self.intern(&value);
-                    let kind = Kind::Scalar {
-                        text,
-                        style,
-                        value: typed,
+                    let text = match decoded {
+                        Some(d) => self.intern(&d),
+                        None => self.text_ref(&value, span),
                     };
-                    self.add_node(span, kind, tag, anchor, 0, size, size);
+                    let value = self.value_id(typed);
+                    let kind = Kind::Scalar { text, style, value };
+                    let id = self.add_node(span, kind, tag, anchor);
+                    self.physical_size += size;
+                    if anchor > 0 {
+                        self.anchored.insert(id, (0, size));
+                    }
+                    Some(Child {
+                        node: id,
+                        height: 0,
+                        size,
+                    })
                 }
                 Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) => {
                     let is_map = sp_is_map;
                     let tag = self.tag(tag.as_deref());
-                    if let Tag::Other(t) = tag
+                    if let Tag::Other(t) = self.doc.tags[tag as usize]
                         && let Some(class) = super::scalar::disallowed_class(self.doc.str(t))
                     {
                         let shown = self.doc.str(t).to_string();
@@ -426,22 +492,38 @@ impl<'t> Builder<'t> {
                     } else {
                         Kind::Seq { start: 0, len: 0 }
                     };
-                    let id = self.add_node(span, kind, tag, anchor, UNFINISHED, 0, 0);
+                    let id = self.add_node(span, kind, tag, anchor);
                     self.stack.push(Frame {
                         node: id,
                         is_map,
                         tmp_start: self.tmp.len(),
                     });
+                    if self.stack.len() as u32 > self.limits.max_depth && self.too_deep_at.is_none()
+                    {
+                        self.too_deep_at = Some((id, None));
+                    }
+                    None
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
                     let Some(frame) = self.stack.pop() else {
                         break;
                     };
-                    self.finish(frame, span);
+                    let child = self.finish(frame, span);
+                    if self.doc.nodes[child.node.0 as usize].anchor > 0 {
+                        self.anchored.insert(child.node, (child.height, child.size));
+                    }
+                    Some(child)
+                }
+            };
+            if let Some(child) = done {
+                if self.stack.is_empty() {
+                    root.get_or_insert(child);
+                } else {
+                    self.tmp.push(child);
                 }
             }
         }
-        let over_limit = ok && !self.refused && self.check_limits();
+        let over_limit = ok && !self.refused && root.is_some_and(|r| self.check_limits(r));
         let ok = ok && !self.refused;
         (self.doc, self.diags, ok, over_limit)
     }
@@ -467,8 +549,8 @@ impl<'t> Builder<'t> {
         );
     }
 
-    /// A plain scalar Psych reads as a `Date` or `Time`: `safe_load` raises
-    /// `Tried to load unspecified class: Date` and GitLab rejects the file.
+    /// A plain scalar Psych reads as a `Date` or `Time`, or a tag of a Ruby class: `safe_load`
+    /// raises `Tried to load unspecified class` and GitLab rejects the file.
     fn refuse(&mut self, span: Span, class: &str, text: &str) {
         let quote_help = matches!(class, "Date" | "Time");
         self.refused = true;
@@ -492,19 +574,16 @@ impl<'t> Builder<'t> {
         );
     }
 
-    fn tag(&mut self, tag: Option<&saphyr_parser::Tag>) -> Tag {
-        match tag {
-            None => Tag::None,
-            Some(t) => {
-                // `!reference` and its verbatim form `!<!reference>` (empty handle).
-                let full = format!("{}{}", t.handle, t.suffix);
-                if full == "!reference" {
-                    Tag::Reference
-                } else {
-                    Tag::Other(self.intern(&full))
-                }
-            }
+    /// The tag table index of a tag: 0 none, 1 `!reference` (also `!<!reference>`).
+    fn tag(&mut self, tag: Option<&saphyr_parser::Tag>) -> u32 {
+        let Some(t) = tag else { return 0 };
+        let full = format!("{}{}", t.handle, t.suffix);
+        if full == "!reference" {
+            return 1;
         }
+        let r = self.intern(&full);
+        self.doc.tags.push(Tag::Other(r));
+        self.doc.tags.len() as u32 - 1
     }
 
     /// Psych's `ToRuby#deserialize` for scalars: the value and, for `!!binary`, the decoded
@@ -534,39 +613,30 @@ impl<'t> Builder<'t> {
         );
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn add_node(
-        &mut self,
-        span: Span,
-        kind: Kind,
-        tag: Tag,
-        anchor: usize,
-        height: u32,
-        size: u64,
-        own_size: u64,
-    ) -> NodeId {
+    fn add_node(&mut self, span: Span, kind: Kind, tag: u32, anchor: usize) -> NodeId {
         let id = NodeId(self.doc.nodes.len() as u32);
-        let anchor_name = if anchor > 0 {
+        let anchor_index = if anchor > 0 {
             if self.anchors.len() <= anchor {
                 self.anchors.resize(anchor + 1, None);
             }
             self.anchors[anchor] = Some(id);
-            self.anchor_name(span.start)
+            match self.anchor_name(span.start) {
+                Some(name) => {
+                    self.doc.anchors.push(name);
+                    self.doc.anchors.len() as u32 - 1
+                }
+                None => 0,
+            }
         } else {
-            None
+            0
         };
         self.doc.nodes.push(Node {
             span,
             kind,
             tag,
-            anchor: anchor_name,
+            anchor: anchor_index,
         });
-        self.heights.push(height);
-        self.sizes.push(size);
-        self.physical_size += own_size;
-        if !self.stack.is_empty() {
-            self.tmp.push(id);
-        } else if self.doc.root.is_none() {
+        if self.stack.is_empty() && self.doc.root.is_none() {
             self.doc.root = Some(id);
         }
         id
@@ -575,45 +645,50 @@ impl<'t> Builder<'t> {
     /// Reads `&name` from the node's text (which starts at its properties: tag and anchor).
     fn anchor_name(&mut self, at: u32) -> Option<StrRef> {
         let mut rest = self.text.get((at - self.base) as usize..)?;
+        let mut offset = at;
         for _ in 0..2 {
-            rest = rest.trim_start();
+            let trimmed = rest.trim_start();
+            offset += (rest.len() - trimmed.len()) as u32;
+            rest = trimmed;
             let end = rest
                 .find(|c: char| c.is_whitespace() || ",[]{}".contains(c))
                 .unwrap_or(rest.len());
-            if let Some(name) = rest[..end].strip_prefix('&') {
-                let name = name.to_string();
-                return Some(self.intern(&name));
+            if rest.starts_with('&') {
+                return Some(StrRef::in_source(offset + 1, end as u32 - 1));
             }
             rest = &rest[end..];
+            offset += end as u32;
         }
         None
     }
 
     fn is_omap(&self, id: NodeId) -> bool {
-        match self.doc.nodes[id.0 as usize].tag {
+        match self.doc.tags[self.doc.nodes[id.0 as usize].tag as usize] {
             Tag::Other(t) => matches!(self.doc.str(t), "tag:yaml.org,2002:omap" | "!omap"),
             _ => false,
         }
     }
 
     /// The pairs of an omap's items, when every item is a mapping.
-    fn omap_pairs(&self, items: &[NodeId]) -> Option<Vec<(NodeId, NodeId)>> {
+    fn omap_pairs(&self, items: &[Child]) -> Option<Vec<(NodeId, NodeId)>> {
         let mut pairs = Vec::new();
-        for &i in items {
-            if !self.doc.is_map(i) {
+        for c in items {
+            if !self.doc.is_map(c.node) {
                 return None;
             }
-            pairs.extend_from_slice(self.doc.raw_pairs(i));
+            pairs.extend_from_slice(self.doc.raw_pairs(c.node));
         }
         Some(pairs)
     }
 
-    fn finish(&mut self, frame: Frame, end_span: Span) {
-        let children: Vec<NodeId> = self.tmp.drain(frame.tmp_start..).collect();
+    /// Closes a collection: stores its children, computes a mapping's effective entries, and
+    /// returns its alias-expanded height and size.
+    fn finish(&mut self, frame: Frame, end_span: Span) -> Child {
+        let children: Vec<Child> = self.tmp.drain(frame.tmp_start..).collect();
         let idx = frame.node.0 as usize;
         let last_end = children
             .last()
-            .map(|c| self.doc.nodes[c.0 as usize].span.end);
+            .map(|c| self.doc.nodes[c.node.0 as usize].span.end);
         let node_span = self.doc.nodes[idx].span;
         let end = if !end_span.is_empty() {
             end_span.end
@@ -625,22 +700,36 @@ impl<'t> Builder<'t> {
         let omap_pairs = (!frame.is_map && self.is_omap(frame.node))
             .then(|| self.omap_pairs(&children))
             .flatten();
-        let (height, size, own) = if frame.is_map || omap_pairs.is_some() {
-            let pairs_start = self.doc.pairs.len() as u32;
+        let mut height = 0;
+        let mut size: u64 = 0;
+        let own;
+        if frame.is_map || omap_pairs.is_some() {
             let pairs: Vec<(NodeId, NodeId)> = match omap_pairs {
                 Some(p) => p,
-                None => children.chunks_exact(2).map(|p| (p[0], p[1])).collect(),
+                None => children
+                    .chunks_exact(2)
+                    .map(|p| (p[0].node, p[1].node))
+                    .collect(),
             };
+            for pair in children.chunks_exact(2) {
+                let (k, v) = (pair[0], pair[1]);
+                // A merged mapping's own level and header are not part of the result.
+                let merged = is_merge_key(&self.doc.nodes, self.doc.strs(), &self.doc.tags, k.node)
+                    && (self.doc.is_map(v.node) || self.doc.is_seq(v.node));
+                let lift = if !merged {
+                    0
+                } else if self.doc.is_map(v.node) {
+                    1
+                } else {
+                    2
+                };
+                height = height.max(k.height).max(v.height.saturating_sub(lift));
+                size = size.saturating_add(k.size).saturating_add(v.size);
+            }
+            let pairs_start = self.doc.pairs.len() as u32;
             self.doc.pairs.extend_from_slice(&pairs);
             let eff = self.merge_entries(&pairs);
-            let mut height = 0;
-            let mut size = 40 + 16 * eff.len() as u64;
-            for e in &eff {
-                for n in [e.key, e.value] {
-                    height = height.max(self.heights[n.0 as usize]);
-                    size = size.saturating_add(self.sizes[n.0 as usize]);
-                }
-            }
+            own = 40 + 16 * eff.len() as u64;
             let eff_start = self.doc.eff.len() as u32;
             let eff_len = eff.len() as u32;
             self.doc.eff.extend(eff);
@@ -650,44 +739,51 @@ impl<'t> Builder<'t> {
                 eff_start,
                 eff_len,
             };
-            (height, size, 40 + 16 * pairs.len() as u64)
         } else {
             let start = self.doc.items.len() as u32;
-            let mut height = 0;
-            let own = (16 + 8 * children.len() as u64).max(40);
-            let mut size = own;
+            own = (16 + 8 * children.len() as u64).max(40);
             for c in &children {
-                height = height.max(self.heights[c.0 as usize]);
-                size = size.saturating_add(self.sizes[c.0 as usize]);
+                height = height.max(c.height);
+                size = size.saturating_add(c.size);
             }
-            self.doc.items.extend_from_slice(&children);
+            self.doc.items.extend(children.iter().map(|c| c.node));
             self.doc.nodes[idx].kind = Kind::Seq {
                 start,
                 len: children.len() as u32,
             };
-            (height, size, own)
-        };
-        self.heights[idx] = height.saturating_add(1).min(DEEP);
-        self.sizes[idx] = size.min(HUGE);
+        }
         self.physical_size += own;
+        Child {
+            node: frame.node,
+            height: height.saturating_add(1).min(DEEP),
+            size: size.saturating_add(own).min(HUGE),
+        }
     }
 
     /// Psych's `revive_hash`: `<<` merges applied where they stand, duplicate keys last-wins at
     /// the first key's position.
     fn merge_entries(&mut self, pairs: &[(NodeId, NodeId)]) -> Vec<Entry> {
         let Doc {
+            source,
             nodes,
             strings,
+            values,
+            tags,
             eff,
             vias,
             items,
             ..
         } = &mut self.doc;
+        let strs = Strs {
+            source,
+            strings,
+            values,
+        };
         let mut out = OrderedEntries::default();
         for &(k, v) in pairs {
-            if is_merge_key(nodes, strings, k) {
+            if is_merge_key(nodes, strs, tags, k) {
                 let vd = deref(nodes, v);
-                let reference = nodes[vd.0 as usize].tag == Tag::Reference;
+                let reference = tags[nodes[vd.0 as usize].tag as usize] == Tag::Reference;
                 match &nodes[vd.0 as usize].kind {
                     // `<<: !reference [...]`: Psych calls `reverse_each` on the Reference object
                     // and the load fails with NoMethodError.
@@ -713,7 +809,7 @@ impl<'t> Builder<'t> {
                         for e in src {
                             let via = cache.get(vias, e.via);
                             out.set(
-                                key_ident(nodes, strings, e.key),
+                                key_ident(nodes, strs, e.key),
                                 Entry {
                                     key: e.key,
                                     value: e.value,
@@ -728,16 +824,19 @@ impl<'t> Builder<'t> {
                     // must be a mapping; earlier items win.
                     Kind::Seq { start, len } if vd == v => {
                         let list = &items[*start as usize..(*start + *len) as usize];
-                        if list.iter().all(|&i| {
-                            matches!(nodes[deref(nodes, i).0 as usize].kind, Kind::Map { .. })
-                        }) {
+                        let is_hash = |i: NodeId| {
+                            let d = deref(nodes, i);
+                            matches!(nodes[d.0 as usize].kind, Kind::Map { .. })
+                                && tags[nodes[d.0 as usize].tag as usize] != Tag::Reference
+                        };
+                        if list.iter().all(|&i| is_hash(i)) {
                             let mut h = OrderedEntries::default();
                             for &item in list.iter().rev() {
                                 let mut cache = ViaCache::new(k, item);
                                 for e in map_entries(nodes, eff, deref(nodes, item)) {
                                     let via = cache.get(vias, e.via);
                                     h.set(
-                                        key_ident(nodes, strings, e.key),
+                                        key_ident(nodes, strs, e.key),
                                         Entry {
                                             key: e.key,
                                             value: e.value,
@@ -756,7 +855,7 @@ impl<'t> Builder<'t> {
                     _ => {}
                 }
             }
-            let ident = key_ident(nodes, strings, k);
+            let ident = key_ident(nodes, strs, k);
             if let Some(prev) = out.set(
                 ident,
                 Entry {
@@ -766,7 +865,7 @@ impl<'t> Builder<'t> {
                 },
                 true,
             ) {
-                let name = key_ident(nodes, strings, k).display().into_owned();
+                let name = key_ident(nodes, strs, k).display().into_owned();
                 self.diags.push(
                     Diagnostic::new(
                         "duplicate-key",
@@ -787,58 +886,57 @@ impl<'t> Builder<'t> {
         out.entries
     }
 
-    /// Reports GitLab's depth and size limits; true when the document is over one.
-    fn check_limits(&mut self) -> bool {
-        let Some(root) = self.doc.root else {
-            return false;
-        };
-        let height = self.heights[root.0 as usize];
-        if height > self.limits.max_depth {
-            let (at, via) = self.walk_down(
-                root,
-                |b, n| b.heights[n.0 as usize] as u64,
-                self.limits.max_depth,
-            );
+    /// Reports GitLab's depth and size limits for the document whose root is `root`; true when
+    /// it is over one.
+    fn check_limits(&mut self, root: Child) -> bool {
+        if root.height > self.limits.max_depth {
+            let (at, via) = self.too_deep_at.unwrap_or((root.node, None));
+            let primary = via.unwrap_or(at);
             let mut d = Diagnostic::new(
                 "yaml-too-deep",
                 Severity::Error,
                 self.file,
-                self.doc.nodes[at.0 as usize].span,
+                self.doc.nodes[primary.0 as usize].span,
                 format!(
                     "GitLab refuses this file: it nests deeper than {} levels (\"The parsed YAML is too big\")",
                     self.limits.max_depth
                 ),
             )
-            .label(format!("level {}", self.limits.max_depth + 1))
+            .label(if via.is_some() {
+                "this alias makes it too deep".to_string()
+            } else {
+                format!("level {}", self.limits.max_depth + 1)
+            })
             .help("flatten the structure; every mapping and list on the way counts as a level")
             .subject("depth");
-            if let Some(a) = via {
+            if via.is_some() && at != primary {
                 d = d.with_label(
                     self.file,
-                    self.doc.nodes[a.0 as usize].span,
-                    "this alias repeats the nesting",
+                    self.doc.nodes[at.0 as usize].span,
+                    "the anchor it repeats",
                 );
             }
             self.diags.push(d);
             self.doc.root = None;
             return true;
         }
-        let size = self.sizes[root.0 as usize];
-        if size > self.limits.max_bytes {
-            let bomb = size / 8 > self.physical_size.max(1);
-            let (at, via) = self.walk_down(root, |b, n| b.sizes[n.0 as usize], u32::MAX);
-            let primary = via.unwrap_or(at);
-            let shown = if size >= HUGE {
+        if root.size > self.limits.max_bytes {
+            let bomb = root.size / 8 > self.physical_size.max(1);
+            let via = self.biggest_alias.filter(|_| bomb).map(|(a, _)| a);
+            let shown = if root.size >= HUGE {
                 "an unbounded amount of".to_string()
             } else {
-                format!("at least {size} bytes of")
+                format!("at least {} bytes of", root.size)
             };
             self.diags.push(
                 Diagnostic::new(
                     "yaml-too-large",
                     Severity::Error,
                     self.file,
-                    if via.is_some() { self.doc.nodes[primary.0 as usize].span } else { Span::empty(self.doc.nodes[root.0 as usize].span.start) },
+                    match via {
+                        Some(a) => self.doc.nodes[a.0 as usize].span,
+                        None => Span::empty(self.doc.nodes[root.node.0 as usize].span.start),
+                    },
                     format!(
                         "GitLab refuses this file: loaded, it takes {shown} memory, over the {} byte limit (\"The parsed YAML is too big\")",
                         self.limits.max_bytes
@@ -858,53 +956,6 @@ impl<'t> Builder<'t> {
             return true;
         }
         false
-    }
-
-    /// Walks from `root` along the child with the largest `metric` for `steps` levels; returns
-    /// the node reached and the first alias passed on the way.
-    fn walk_down(
-        &self,
-        root: NodeId,
-        metric: impl Fn(&Self, NodeId) -> u64,
-        steps: u32,
-    ) -> (NodeId, Option<NodeId>) {
-        let mut at = root;
-        let mut via = None;
-        for _ in 0..steps.min(10_000) {
-            let node = &self.doc.nodes[at.0 as usize];
-            let next = match node.kind {
-                Kind::Alias { target } => {
-                    via.get_or_insert(at);
-                    Some(target)
-                }
-                Kind::Seq { .. } => self
-                    .doc
-                    .items(at)
-                    .iter()
-                    .copied()
-                    .max_by_key(|&c| metric(self, c)),
-                Kind::Map { .. } => self
-                    .doc
-                    .entries(at)
-                    .iter()
-                    .map(|e| e.value)
-                    .max_by_key(|&c| metric(self, c)),
-                Kind::Scalar { .. } => None,
-            };
-            match next {
-                Some(n)
-                    if !matches!(self.doc.nodes[at.0 as usize].kind, Kind::Alias { .. })
-                        || n != at =>
-                {
-                    at = n
-                }
-                _ => break,
-            }
-            if via.is_some() && steps == u32::MAX {
-                break;
-            }
-        }
-        (at, via)
     }
 }
 
@@ -926,27 +977,18 @@ fn map_entries(nodes: &[Node], eff: &[Entry], id: NodeId) -> Vec<Entry> {
 
 /// Psych merges on a key that loads as the string `<<` (quoted or not, whatever its tag) unless
 /// the key is explicitly tagged `!!str`.
-fn is_merge_key(nodes: &[Node], strings: &str, k: NodeId) -> bool {
+fn is_merge_key(nodes: &[Node], strs: Strs<'_>, tags: &[Tag], k: NodeId) -> bool {
     let node = &nodes[deref(nodes, k).0 as usize];
-    let text_of = |t: &StrRef| &strings[t.start as usize..(t.start + t.len) as usize];
-    match (&node.kind, node.tag) {
-        (
-            Kind::Scalar {
-                text,
-                value: Value::Str,
-                ..
-            },
-            Tag::None,
-        ) => text_of(text) == "<<",
-        (
-            Kind::Scalar {
-                text,
-                value: Value::Str,
-                ..
-            },
-            Tag::Other(t),
-        ) => text_of(text) == "<<" && !matches!(text_of(&t), "tag:yaml.org,2002:str" | "!str"),
-        _ => false,
+    let Kind::Scalar { text, value, .. } = &node.kind else {
+        return false;
+    };
+    if *value != ValueId::STR || strs.str(*text) != "<<" {
+        return false;
+    }
+    match tags[node.tag as usize] {
+        Tag::None => true,
+        Tag::Reference => false,
+        Tag::Other(t) => !matches!(strs.str(t), "tag:yaml.org,2002:str" | "!str"),
     }
 }
 

@@ -37,7 +37,7 @@ impl Doc {
         let id = self.deref(id);
         let node = self.node(id);
         let value = match &node.kind {
-            Kind::Scalar { text, value, .. } => match value {
+            Kind::Scalar { text, value, .. } => match self.value(*value) {
                 Value::Null => Json::Null,
                 Value::Bool(b) => Json::Bool(*b),
                 Value::Int(i) => json!({"int": i.to_string()}),
@@ -69,7 +69,7 @@ impl Doc {
             }
             Kind::Alias { .. } => Json::Null,
         };
-        if node.tag == Tag::Reference {
+        if self.tag(id) == Tag::Reference {
             return match node.kind {
                 Kind::Seq { .. } => json!({ "!reference": value }),
                 Kind::Map { .. } => json!({ "!reference_map": value }),

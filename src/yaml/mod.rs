@@ -15,6 +15,7 @@ pub use scalar::Value;
 
 use crate::source::{FileId, Span};
 use std::borrow::Cow;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(pub u32);
@@ -22,11 +23,24 @@ pub struct NodeId(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ViaId(pub u32);
 
-/// A string stored in [`Doc`]'s string buffer.
+/// A string of a [`Doc`]: a slice of the source text (most plain scalars) or of the document's
+/// own buffer (text the parser had to unescape or fold).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StrRef {
+    /// Start offset; the top bit says the text is in the source.
     start: u32,
     len: u32,
+}
+
+const IN_SOURCE: u32 = 1 << 31;
+
+/// Index of a scalar's typed value in [`Doc`]'s value table (most scalars share the first
+/// entry, `Value::Str`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValueId(pub(crate) u32);
+
+impl ValueId {
+    pub const STR: ValueId = ValueId(0);
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +66,7 @@ pub enum Kind {
     Scalar {
         text: StrRef,
         style: Style,
-        value: Value,
+        value: ValueId,
     },
     Seq {
         start: u32,
@@ -74,9 +88,10 @@ pub enum Kind {
 pub struct Node {
     pub span: Span,
     pub kind: Kind,
-    pub tag: Tag,
-    /// The anchor name (`&name`) carried by this node.
-    pub anchor: Option<StrRef>,
+    /// Index in [`Doc`]'s tag table (0: no tag, 1: `!reference`).
+    tag: u32,
+    /// Index in [`Doc`]'s anchor table (0: no anchor).
+    anchor: u32,
 }
 
 /// One entry of a mapping after `<<` merges and duplicate keys are applied.
@@ -101,16 +116,72 @@ pub struct Via {
 }
 
 /// The configuration document of one file.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Doc {
     pub file: FileId,
+    pub(crate) source: Arc<str>,
     pub(crate) nodes: Vec<Node>,
     pub(crate) items: Vec<NodeId>,
     pub(crate) pairs: Vec<(NodeId, NodeId)>,
     pub(crate) eff: Vec<Entry>,
     pub(crate) vias: Vec<Via>,
     pub(crate) strings: String,
+    pub(crate) values: Vec<Value>,
+    pub(crate) tags: Vec<Tag>,
+    pub(crate) anchors: Vec<StrRef>,
     pub(crate) root: Option<NodeId>,
+}
+
+impl Doc {
+    /// An empty document of `file` whose text is `source`.
+    pub fn empty(file: FileId, source: Arc<str>) -> Doc {
+        Doc {
+            file,
+            source,
+            nodes: Vec::new(),
+            items: Vec::new(),
+            pairs: Vec::new(),
+            eff: Vec::new(),
+            vias: Vec::new(),
+            strings: String::new(),
+            values: vec![Value::Str],
+            tags: vec![Tag::None, Tag::Reference],
+            anchors: vec![StrRef::default()],
+            root: None,
+        }
+    }
+}
+
+/// The read-only string storage of a document, for functions that borrow other parts mutably.
+#[derive(Clone, Copy)]
+pub(crate) struct Strs<'a> {
+    pub source: &'a str,
+    pub strings: &'a str,
+    pub values: &'a [Value],
+}
+
+impl<'a> Strs<'a> {
+    pub fn str(&self, r: StrRef) -> &'a str {
+        if r.start & IN_SOURCE != 0 {
+            let s = (r.start & !IN_SOURCE) as usize;
+            &self.source[s..s + r.len as usize]
+        } else {
+            &self.strings[r.start as usize..(r.start + r.len) as usize]
+        }
+    }
+}
+
+impl StrRef {
+    /// A slice `[start, start + len)` of the source text.
+    pub(crate) fn in_source(start: u32, len: u32) -> StrRef {
+        StrRef {
+            start: start | IN_SOURCE,
+            len,
+        }
+    }
+    pub(crate) fn in_buffer(start: u32, len: u32) -> StrRef {
+        StrRef { start, len }
+    }
 }
 
 /// The identity of a mapping key, as Ruby's `Hash` compares keys: a string key is its text;
@@ -145,7 +216,18 @@ impl Doc {
         self.node(id).span
     }
     pub fn str(&self, r: StrRef) -> &str {
-        &self.strings[r.start as usize..(r.start + r.len) as usize]
+        self.strs().str(r)
+    }
+    pub(crate) fn strs(&self) -> Strs<'_> {
+        Strs {
+            source: &self.source,
+            strings: &self.strings,
+            values: &self.values,
+        }
+    }
+    /// The typed value stored at `id`.
+    pub fn value(&self, id: ValueId) -> &Value {
+        &self.values[id.0 as usize]
     }
     /// Follows an alias to the node it refers to.
     pub fn deref(&self, id: NodeId) -> NodeId {
@@ -197,18 +279,16 @@ impl Doc {
     /// The typed value of a scalar (after following aliases).
     pub fn scalar_value(&self, id: NodeId) -> Option<&Value> {
         match &self.node(self.deref(id)).kind {
-            Kind::Scalar { value, .. } => Some(value),
+            Kind::Scalar { value, .. } => Some(self.value(*value)),
             _ => None,
         }
     }
     /// The scalar as a string when Psych loads it as a String.
     pub fn as_str(&self, id: NodeId) -> Option<&str> {
         match &self.node(self.deref(id)).kind {
-            Kind::Scalar {
-                text,
-                value: Value::Str,
-                ..
-            } => Some(self.str(*text)),
+            Kind::Scalar { text, value, .. } if *self.value(*value) == Value::Str => {
+                Some(self.str(*text))
+            }
             _ => None,
         }
     }
@@ -221,11 +301,22 @@ impl Doc {
     pub fn is_null(&self, id: NodeId) -> bool {
         matches!(self.scalar_value(id), Some(Value::Null))
     }
+    /// The tag of a node (after following aliases).
     pub fn tag(&self, id: NodeId) -> Tag {
-        self.node(self.deref(id)).tag
+        self.tags[self.node(self.deref(id)).tag as usize]
+    }
+    /// The full text of a tag other than `!reference` (`tag:yaml.org,2002:str`, `!custom`).
+    pub fn tag_text(&self, tag: Tag) -> Option<&str> {
+        match tag {
+            Tag::Other(t) => Some(self.str(t)),
+            _ => None,
+        }
     }
     pub fn anchor_name(&self, id: NodeId) -> Option<&str> {
-        self.node(id).anchor.map(|a| self.str(a))
+        match self.node(id).anchor {
+            0 => None,
+            a => Some(self.str(self.anchors[a as usize])),
+        }
     }
     /// The alias's own name (`*name` without the star).
     pub fn alias_name<'a>(&self, id: NodeId, text: &'a str) -> Option<&'a str> {
@@ -244,7 +335,7 @@ impl Doc {
             Kind::Seq { .. } | Kind::Map { .. } => {
                 KeyIdent::Other(Cow::Owned(format!("!!complex {}", self.node_json(d, 0))))
             }
-            _ => key_ident(&self.nodes, &self.strings, id),
+            _ => key_ident(&self.nodes, self.strs(), id),
         }
     }
     /// The value of `key` in a mapping's effective entries.
@@ -262,11 +353,11 @@ fn deref_in(nodes: &[Node], id: NodeId) -> NodeId {
     }
 }
 
-pub(crate) fn key_ident<'a>(nodes: &[Node], strings: &'a str, id: NodeId) -> KeyIdent<'a> {
+pub(crate) fn key_ident<'a>(nodes: &[Node], strs: Strs<'a>, id: NodeId) -> KeyIdent<'a> {
     let id = deref_in(nodes, id);
-    let s = |r: &StrRef| &strings[r.start as usize..(r.start + r.len) as usize];
+    let s = |r: &StrRef| strs.str(*r);
     match &nodes[id.0 as usize].kind {
-        Kind::Scalar { text, value, .. } => match value {
+        Kind::Scalar { text, value, .. } => match &strs.values[value.0 as usize] {
             Value::Str => KeyIdent::Str(s(text)),
             Value::Null => KeyIdent::Other(Cow::Borrowed("!!null")),
             Value::Bool(true) => KeyIdent::Other(Cow::Borrowed("!!bool true")),
