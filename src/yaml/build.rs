@@ -261,6 +261,8 @@ struct Child {
     node: NodeId,
     height: u32,
     size: u64,
+    /// A `!reference` is at or below this node (aliases followed).
+    has_ref: bool,
 }
 
 struct Frame {
@@ -282,8 +284,9 @@ struct Builder<'t> {
     tmp: Vec<Child>,
     /// saphyr's anchor ids → the node carrying the anchor.
     anchors: Vec<Option<NodeId>>,
-    /// Height and size of anchored nodes (what an alias to them costs); absent while open.
-    anchored: HashMap<NodeId, (u32, u64)>,
+    /// Height, size and `!reference` presence of anchored nodes (what an alias to them
+    /// brings); absent while open.
+    anchored: HashMap<NodeId, (u32, u64, bool)>,
     /// The same without alias expansion: what the text itself costs.
     physical_size: u64,
     /// The first node found deeper than the limit, and the alias that made it so.
@@ -416,8 +419,11 @@ impl<'t> Builder<'t> {
                         break;
                     }
                     // An alias to a node still open is recursive: infinitely deep for GitLab.
-                    let (height, size) =
-                        self.anchored.get(&target).copied().unwrap_or((DEEP, HUGE));
+                    let (height, size, has_ref) = self
+                        .anchored
+                        .get(&target)
+                        .copied()
+                        .unwrap_or((DEEP, HUGE, false));
                     let depth = self.stack.len() as u32;
                     if depth.saturating_add(height) > self.limits.max_depth
                         && self.too_deep_at.is_none()
@@ -430,10 +436,12 @@ impl<'t> Builder<'t> {
                     if self.biggest_alias.is_none_or(|(_, s)| size > s) {
                         self.biggest_alias = Some((id, size));
                     }
+                    self.mark_ref(id, has_ref);
                     Some(Child {
                         node: id,
                         height,
                         size,
+                        has_ref,
                     })
                 }
                 Event::Scalar(value, style, anchor, tag) => {
@@ -464,13 +472,16 @@ impl<'t> Builder<'t> {
                     let kind = Kind::Scalar { text, style, value };
                     let id = self.add_node(span, kind, tag, anchor);
                     self.physical_size += size;
+                    let has_ref = tag == 1;
+                    self.mark_ref(id, has_ref);
                     if anchor > 0 {
-                        self.anchored.insert(id, (0, size));
+                        self.anchored.insert(id, (0, size, has_ref));
                     }
                     Some(Child {
                         node: id,
                         height: 0,
                         size,
+                        has_ref,
                     })
                 }
                 Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) => {
@@ -510,7 +521,8 @@ impl<'t> Builder<'t> {
                     };
                     let child = self.finish(frame, span);
                     if self.doc.nodes[child.node.0 as usize].anchor > 0 {
-                        self.anchored.insert(child.node, (child.height, child.size));
+                        self.anchored
+                            .insert(child.node, (child.height, child.size, child.has_ref));
                     }
                     Some(child)
                 }
@@ -753,10 +765,25 @@ impl<'t> Builder<'t> {
             };
         }
         self.physical_size += own;
+        let has_ref = self.doc.tags[self.doc.nodes[idx].tag as usize] == Tag::Reference
+            || children.iter().any(|c| c.has_ref);
+        self.mark_ref(frame.node, has_ref);
         Child {
             node: frame.node,
             height: height.saturating_add(1).min(DEEP),
             size: size.saturating_add(own).min(HUGE),
+            has_ref,
+        }
+    }
+
+    /// Records that a `!reference` is at or below `id` (the table stays empty without any).
+    fn mark_ref(&mut self, id: NodeId, has_ref: bool) {
+        if has_ref {
+            let refs = &mut self.doc.refs;
+            if refs.len() <= id.0 as usize {
+                refs.resize(self.doc.nodes.len().max(id.0 as usize + 1), false);
+            }
+            refs[id.0 as usize] = true;
         }
     }
 

@@ -129,6 +129,8 @@ pub struct Doc {
     pub(crate) values: Vec<Value>,
     pub(crate) tags: Vec<Tag>,
     pub(crate) anchors: Vec<StrRef>,
+    /// Per node: a `!reference` is at or below it (empty when the document has none).
+    pub(crate) refs: Vec<bool>,
     pub(crate) root: Option<NodeId>,
 }
 
@@ -147,6 +149,7 @@ impl Doc {
             values: vec![Value::Str],
             tags: vec![Tag::None, Tag::Reference],
             anchors: vec![StrRef::default()],
+            refs: Vec::new(),
             root: None,
         }
     }
@@ -224,6 +227,10 @@ impl Doc {
             strings: &self.strings,
             values: &self.values,
         }
+    }
+    /// Whether a `!reference` tag is at or below `id` (following aliases).
+    pub fn contains_reference(&self, id: NodeId) -> bool {
+        self.refs.get(id.0 as usize).copied().unwrap_or(false)
     }
     /// The typed value stored at `id`.
     pub fn value(&self, id: ValueId) -> &Value {
