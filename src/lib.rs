@@ -5,6 +5,7 @@
 
 pub mod diagnostic;
 pub mod load;
+pub mod model;
 pub mod report;
 pub mod resolve;
 pub mod source;
@@ -57,7 +58,9 @@ pub fn check(roots: &[PathBuf], options: &Options) -> Outcome {
             Ok(mut set) => {
                 let idx = sets.len();
                 let mut diags = std::mem::take(&mut set.diagnostics);
-                diags.extend(resolve::check(&set));
+                let ctx = resolve::value::Ctx::new(&set);
+                let resolved = resolve::resolve(&ctx, &mut diags);
+                let _pipeline = model::build(&ctx, &resolved, &mut diags);
                 for d in diags {
                     // A file included by several roots is reported once.
                     let file = &set.file(d.file).path;

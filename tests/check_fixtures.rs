@@ -45,8 +45,8 @@ fn every_fixture_matches_its_snapshots() {
             format!("{name}.codequality"),
             render(Format::Codequality, &outcome, false)
         );
-        let set = &outcome.sets[0];
-        let merged = merge_includes(set).map(|m| m.to_json(set));
+        let ctx = cachelint::resolve::value::Ctx::new(&outcome.sets[0]);
+        let merged = merge_includes(&ctx).map(|m| ctx.to_json(&m));
         insta::assert_snapshot!(
             format!("{name}.merged"),
             serde_json::to_string_pretty(&merged).unwrap_or_default()

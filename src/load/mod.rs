@@ -31,6 +31,10 @@ pub struct FileSet {
     pub docs: Vec<Doc>,
     pub root: Expansion,
     pub diagnostics: Vec<Diagnostic>,
+    /// Includes that could not be read offline (remote, project, template, component, or a path
+    /// with variables): where they are written and what they name. What they would define is
+    /// unknown, so names that only they could define are not reported as errors.
+    pub unresolved: Vec<(FileId, Span, String)>,
 }
 
 impl FileSet {
@@ -106,6 +110,7 @@ pub fn load(
         expanded: 0,
         limit_reported: false,
         repo_files: None,
+        unresolved: Vec::new(),
     };
     let root = loader.add_file(abs, rel, bytes);
     let mut stack = vec![root];
@@ -120,6 +125,7 @@ pub fn load(
             includes,
         },
         diagnostics: loader.diagnostics,
+        unresolved: loader.unresolved,
     })
 }
 
@@ -136,6 +142,7 @@ struct Loader {
     limit_reported: bool,
     /// Every file path of the project, relative, sorted (for wildcard includes).
     repo_files: Option<Vec<String>>,
+    unresolved: Vec<(FileId, Span, String)>,
 }
 
 /// One include entry, classified.
@@ -204,6 +211,8 @@ impl Loader {
                     self.report_invalid(file, span, message, "invalid include entry");
                 }
                 Include::Unresolvable { kind, what, span } => {
+                    self.unresolved
+                        .push((file, span, format!("{kind}: {what}")));
                     self.diagnostics.push(
                         Diagnostic::new(
                             "unresolved-include",
@@ -273,7 +282,12 @@ impl Loader {
         out
     }
 
+    /// Reports an include that brings nothing; what it should have brought is unknown, so it
+    /// also counts as unresolved (except for a cycle, whose files are read anyway).
     fn report_invalid(&mut self, file: FileId, span: Span, message: String, label: &str) {
+        if !message.starts_with("include cycle") {
+            self.unresolved.push((file, span, message.clone()));
+        }
         self.diagnostics.push(
             Diagnostic::new(
                 "invalid-include",

@@ -1,0 +1,206 @@
+//! The typed, effective configuration: what every job runs with after includes, `extends`,
+//! `!reference`, `default:`/`inherit` and `parallel`, each value with its [`Origin`]. Rules read
+//! only this.
+
+mod build;
+pub mod variables;
+
+pub use build::build;
+
+use crate::resolve::value::{Chain, Loc, RValue};
+
+/// Where a value was written and how it got to the job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The value as written (for an alias, the anchor's node).
+    pub loc: Loc,
+    /// The key it was written under, when there is one (the line to point at).
+    pub key: Option<Loc>,
+    /// Where it was used through an alias (`*name`), if it was.
+    pub alias: Option<Loc>,
+    /// The resolution steps that brought it (see [`crate::resolve::value::Ctx::describe`]).
+    pub chain: Chain,
+}
+
+/// A value with its origin.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Valued<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+/// A scalar as GitLab would see it: its text, and whether it is a string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text {
+    pub text: String,
+    /// `false` for numbers, booleans, null: GitLab's string-only keywords reject these.
+    pub is_string: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Pipeline {
+    /// The stages, with GitLab's `.pre` and `.post` added.
+    pub stages: Vec<String>,
+    /// Top-level `variables:`.
+    pub variables: Vec<Variable>,
+    /// Visible jobs after `parallel` expansion, in configuration order.
+    pub jobs: Vec<Job>,
+    /// Visible jobs before `parallel` expansion, with their effective configuration (what
+    /// `cachelint show` prints).
+    pub effective: Vec<EffectiveJob>,
+}
+
+impl Pipeline {
+    pub fn job(&self, name: &str) -> Option<&Job> {
+        self.jobs.iter().find(|j| j.name == name)
+    }
+
+    /// Indices (in [`Pipeline::jobs`]) of the jobs whose artifacts job `j` downloads.
+    pub fn downloads(&self, j: usize) -> Vec<usize> {
+        match &self.jobs[j].downloads {
+            Downloads::Jobs(list) => list.clone(),
+            Downloads::EarlierStages { only } => {
+                let stage = self.jobs[j].stage_index;
+                self.jobs
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, o)| {
+                        o.stage_index < stage && only.as_ref().is_none_or(|l| l.contains(i))
+                    })
+                    .map(|(i, _)| i)
+                    .collect()
+            }
+        }
+    }
+}
+
+/// Whose artifacts a job downloads (`Ci::BuildDependencies#local`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Downloads {
+    /// These jobs (from `needs`, or `dependencies: []` for none).
+    Jobs(Vec<usize>),
+    /// Every job of an earlier stage (no `needs`), restricted to `only` when `dependencies`
+    /// names jobs. Kept symbolic: in a large pipeline the list would be quadratic.
+    EarlierStages { only: Option<Vec<usize>> },
+}
+
+/// A visible job's configuration after resolution and `default:`, before `parallel`.
+#[derive(Clone, Debug)]
+pub struct EffectiveJob {
+    pub name: String,
+    pub key: Loc,
+    pub value: RValue,
+}
+
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// The job's name (for a parallel job: `build 1/3`, `build: [linux, amd64]`).
+    pub name: String,
+    /// The name written in the configuration.
+    pub base: String,
+    /// Where the job's key is written.
+    pub key: Loc,
+    pub stage: Valued<String>,
+    pub stage_index: usize,
+    pub image: Option<Valued<String>>,
+    /// Effective variables: inherited top-level ones, then the job's, then matrix values.
+    pub variables: Vec<Variable>,
+    pub caches: Vec<Cache>,
+    /// Where `cache:` itself comes from (absent when the job has none).
+    pub cache_origin: Option<Origin>,
+    pub artifacts: Option<Artifacts>,
+    /// `needs:` (absent when not written; `Some(vec![])` for `needs: []`).
+    pub needs: Option<Vec<Need>>,
+    /// `dependencies:` (absent when not written).
+    pub dependencies: Option<Vec<Valued<String>>>,
+    pub script: Vec<Valued<String>>,
+    pub before_script: Vec<Valued<String>>,
+    pub after_script: Vec<Valued<String>>,
+    pub services: Vec<Valued<String>>,
+    pub tags: Vec<Valued<String>>,
+    /// For a generated parallel job: its number (1-based) and the total.
+    pub parallel: Option<(u32, u32)>,
+    /// For a generated matrix job: its variables.
+    pub matrix: Vec<(String, String)>,
+    /// Whose artifacts this job downloads (see [`Pipeline::downloads`]).
+    pub downloads: Downloads,
+    /// A trigger job (no script of its own).
+    pub trigger: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Variable {
+    pub name: String,
+    pub value: String,
+    /// `expand: false` makes the runner take the value literally.
+    pub expand: bool,
+    pub origin: Origin,
+    pub source: VariableSource,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VariableSource {
+    TopLevel,
+    Job,
+    Matrix,
+}
+
+#[derive(Clone, Debug)]
+pub struct Cache {
+    /// Position in the job's list of caches.
+    pub index: usize,
+    pub key: CacheKey,
+    pub paths: Vec<Valued<String>>,
+    pub untracked: Option<Valued<bool>>,
+    pub unprotect: Option<Valued<bool>>,
+    /// As written (default `pull-push`).
+    pub policy: Option<Valued<Text>>,
+    /// As written (default `on_success`).
+    pub when: Option<Valued<Text>>,
+    pub fallback_keys: Vec<Valued<Text>>,
+    /// Every key written in the cache entry, with where (for unknown keywords).
+    pub keys: Vec<(String, Loc)>,
+    /// The cache entry itself.
+    pub origin: Origin,
+    /// The entry is not a mapping (GitLab rejects it).
+    pub malformed: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum CacheKey {
+    /// No `key:`: GitLab uses `default`.
+    Default,
+    /// A literal key (variables are expanded by the runner).
+    Literal(Valued<Text>),
+    /// `key: {files: [...], prefix: ...}` (or `files_commits`).
+    Files {
+        files: Vec<Valued<Text>>,
+        prefix: Option<Valued<Text>>,
+        commits: bool,
+        origin: Origin,
+    },
+    /// A key of another type (GitLab rejects it).
+    Invalid(Origin),
+}
+
+#[derive(Clone, Debug)]
+pub struct Artifacts {
+    pub paths: Vec<Valued<String>>,
+    pub exclude: Vec<Valued<String>>,
+    pub untracked: bool,
+    pub when: Option<String>,
+    /// `reports:` type → its paths.
+    pub reports: Vec<(String, Vec<Valued<String>>)>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct Need {
+    pub job: String,
+    /// `artifacts: false` turns off downloading.
+    pub artifacts: bool,
+    pub optional: bool,
+    /// A need of another pipeline or project (`pipeline:`, `project:`).
+    pub external: bool,
+    pub origin: Origin,
+}

@@ -1,0 +1,459 @@
+//! Values of the configuration as it is being resolved, with provenance.
+//!
+//! A value is either a reference to a YAML node exactly as written ([`RKind::Node`]: a scalar,
+//! or a whole subtree nothing was merged into), or a mapping or list that resolution assembled
+//! ([`RKind::Map`], [`RKind::Seq`]). Every value carries a [`Chain`]: the steps that brought it
+//! from where it was written to where it is now (a `<<:` merge, `extends`, `!reference`,
+//! `default:`). Chains are linked lists in a shared arena, so adding a step is O(1) and shares
+//! the rest.
+
+use crate::load::FileSet;
+use crate::source::{FileId, Span};
+use crate::yaml::{Doc, NodeId, Tag, Value, ViaId};
+use std::cell::RefCell;
+
+/// A position in one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Loc {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// A list of steps in the [`Steps`] arena; `Chain::NONE` is the empty list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Chain(u32);
+
+impl Chain {
+    pub const NONE: Chain = Chain(0);
+}
+
+/// One step that moved a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Merged into a mapping by `<<:` (the YAML merge recorded in `file`'s document).
+    Merge { file: FileId, via: ViaId },
+    /// Inherited by `child` from `parent` through `extends:` written at `site`.
+    Extends {
+        child: String,
+        parent: String,
+        site: Loc,
+    },
+    /// Brought by `!reference [path...]` written at `site`.
+    Reference { path: Vec<String>, site: Loc },
+    /// Taken from `default:` (or the deprecated top-level keyword) because the job does not set
+    /// `keyword`; `site` is where the default was written.
+    Default {
+        keyword: String,
+        site: Loc,
+        top_level: bool,
+    },
+}
+
+/// The arena of chains: entry `i` is (step, rest of the chain).
+#[derive(Debug, Default)]
+pub struct Steps {
+    list: Vec<(Step, Chain)>,
+}
+
+impl Steps {
+    pub fn push(&mut self, step: Step, rest: Chain) -> Chain {
+        self.list.push((step, rest));
+        Chain(self.list.len() as u32)
+    }
+    /// The steps of a chain, the most recent first.
+    pub fn iter(&self, chain: Chain) -> impl Iterator<Item = &Step> {
+        let mut at = chain;
+        std::iter::from_fn(move || {
+            if at.0 == 0 {
+                return None;
+            }
+            let (step, rest) = &self.list[at.0 as usize - 1];
+            at = *rest;
+            Some(step)
+        })
+    }
+}
+
+/// A value being resolved.
+#[derive(Clone, Debug)]
+pub struct RValue {
+    pub kind: RKind,
+    pub chain: Chain,
+}
+
+#[derive(Clone, Debug)]
+pub enum RKind {
+    /// The node as written (possibly an alias, followed when read).
+    Node(FileId, NodeId),
+    Map(Vec<REntry>),
+    Seq(Vec<RValue>),
+}
+
+#[derive(Clone, Debug)]
+pub struct REntry {
+    /// The key as Ruby's Hash identifies it (see [`crate::yaml::KeyIdent::display`]).
+    pub key: String,
+    /// Where the winning key was written.
+    pub key_loc: Loc,
+    pub value: RValue,
+}
+
+impl RValue {
+    pub fn node(file: FileId, node: NodeId, chain: Chain) -> RValue {
+        RValue {
+            kind: RKind::Node(file, node),
+            chain,
+        }
+    }
+    pub fn map(entries: Vec<REntry>) -> RValue {
+        RValue {
+            kind: RKind::Map(entries),
+            chain: Chain::NONE,
+        }
+    }
+}
+
+/// What the resolution stages share: the file set and the chain arena.
+pub struct Ctx<'a> {
+    pub set: &'a FileSet,
+    pub steps: RefCell<Steps>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(set: &'a FileSet) -> Ctx<'a> {
+        Ctx {
+            set,
+            steps: RefCell::new(Steps::default()),
+        }
+    }
+
+    pub fn doc(&self, file: FileId) -> &'a Doc {
+        self.set.doc(file)
+    }
+
+    pub fn push(&self, step: Step, rest: Chain) -> Chain {
+        self.steps.borrow_mut().push(step, rest)
+    }
+
+    /// The node a `Node` value stands for, aliases followed.
+    pub fn target(&self, v: &RValue) -> Option<(FileId, NodeId)> {
+        match v.kind {
+            RKind::Node(f, n) => Some((f, self.doc(f).deref(n))),
+            _ => None,
+        }
+    }
+
+    /// A mapping, as Ruby sees it (a `!reference` mapping is not a Hash).
+    pub fn is_map(&self, v: &RValue) -> bool {
+        match &v.kind {
+            RKind::Map(_) => true,
+            RKind::Seq(_) => false,
+            RKind::Node(f, n) => {
+                let d = self.doc(*f);
+                d.is_map(*n) && d.tag(*n) != Tag::Reference
+            }
+        }
+    }
+
+    pub fn is_seq(&self, v: &RValue) -> bool {
+        match &v.kind {
+            RKind::Seq(_) => true,
+            RKind::Map(_) => false,
+            RKind::Node(f, n) => {
+                let d = self.doc(*f);
+                d.is_seq(*n) && d.tag(*n) != Tag::Reference
+            }
+        }
+    }
+
+    /// An unresolved `!reference [...]` list.
+    pub fn is_reference(&self, v: &RValue) -> bool {
+        match v.kind {
+            RKind::Node(f, n) => {
+                let d = self.doc(f);
+                d.is_seq(n) && d.tag(n) == Tag::Reference
+            }
+            _ => false,
+        }
+    }
+
+    pub fn is_null(&self, v: &RValue) -> bool {
+        match v.kind {
+            RKind::Node(f, n) => self.doc(f).is_null(n),
+            _ => false,
+        }
+    }
+
+    /// The typed scalar value.
+    pub fn scalar(&self, v: &RValue) -> Option<&'a Value> {
+        match v.kind {
+            RKind::Node(f, n) => self.doc(f).scalar_value(n),
+            _ => None,
+        }
+    }
+
+    /// The scalar's text, whatever its type (`1` → "1", `true` → "true").
+    pub fn scalar_text(&self, v: &RValue) -> Option<&'a str> {
+        match v.kind {
+            RKind::Node(f, n) => self.doc(f).scalar_text(n),
+            _ => None,
+        }
+    }
+
+    /// The value when Psych loads it as a String.
+    pub fn as_str(&self, v: &RValue) -> Option<&'a str> {
+        match v.kind {
+            RKind::Node(f, n) => self.doc(f).as_str(n),
+            _ => None,
+        }
+    }
+
+    /// Where the value was written (for an alias: its anchor's node), if it is one node.
+    pub fn loc(&self, v: &RValue) -> Option<Loc> {
+        match v.kind {
+            RKind::Node(f, n) => {
+                let d = self.doc(f);
+                Some(Loc {
+                    file: f,
+                    span: d.span(d.deref(n)),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Where the value was used through an alias (`*name`), if it was.
+    pub fn alias_site(&self, v: &RValue) -> Option<Loc> {
+        match v.kind {
+            RKind::Node(f, n) if self.doc(f).is_alias(n) => Some(Loc {
+                file: f,
+                span: self.doc(f).span(n),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The entries of a mapping (empty for anything else), each with its full chain.
+    pub fn entries(&self, v: &RValue) -> Vec<REntry> {
+        match &v.kind {
+            RKind::Map(entries) => entries.clone(),
+            RKind::Seq(_) => Vec::new(),
+            RKind::Node(f, n) => {
+                if !self.is_map(v) {
+                    return Vec::new();
+                }
+                let doc = self.doc(*f);
+                doc.entries(*n)
+                    .iter()
+                    .map(|e| REntry {
+                        key: doc.key_ident(e.key).display().into_owned(),
+                        key_loc: Loc {
+                            file: *f,
+                            span: doc.span(e.key),
+                        },
+                        value: RValue::node(
+                            *f,
+                            e.value,
+                            match e.via {
+                                Some(via) => self.push(Step::Merge { file: *f, via }, v.chain),
+                                None => v.chain,
+                            },
+                        ),
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// The value of `key` in a mapping.
+    pub fn get(&self, v: &RValue, key: &str) -> Option<REntry> {
+        match &v.kind {
+            RKind::Map(entries) => entries.iter().find(|e| e.key == key).cloned(),
+            RKind::Seq(_) => None,
+            RKind::Node(f, n) => {
+                if !self.is_map(v) {
+                    return None;
+                }
+                let doc = self.doc(*f);
+                let e = doc.get(*n, key)?;
+                Some(REntry {
+                    key: key.to_string(),
+                    key_loc: Loc {
+                        file: *f,
+                        span: doc.span(e.key),
+                    },
+                    value: RValue::node(
+                        *f,
+                        e.value,
+                        match e.via {
+                            Some(via) => self.push(Step::Merge { file: *f, via }, v.chain),
+                            None => v.chain,
+                        },
+                    ),
+                })
+            }
+        }
+    }
+
+    /// The items of a list (empty for anything else).
+    pub fn items(&self, v: &RValue) -> Vec<RValue> {
+        match &v.kind {
+            RKind::Seq(items) => items.clone(),
+            RKind::Map(_) => Vec::new(),
+            RKind::Node(f, n) => {
+                if !self.is_seq(v) {
+                    return Vec::new();
+                }
+                self.doc(*f)
+                    .items(*n)
+                    .iter()
+                    .map(|&i| RValue::node(*f, i, v.chain))
+                    .collect()
+            }
+        }
+    }
+
+    /// The items of a list node even when it is tagged (a `!reference`'s key path).
+    pub fn items_raw(&self, v: &RValue) -> Vec<RValue> {
+        match &v.kind {
+            RKind::Node(f, n) => self
+                .doc(*f)
+                .items(*n)
+                .iter()
+                .map(|&i| RValue::node(*f, i, v.chain))
+                .collect(),
+            _ => self.items(v),
+        }
+    }
+
+    /// The value moved by one more step: every part of it gets `step` on its chain.
+    pub fn with_step(&self, v: RValue, step: &Step) -> RValue {
+        let chain = self.push(step.clone(), v.chain);
+        let kind = match v.kind {
+            RKind::Node(..) => v.kind,
+            RKind::Map(entries) => RKind::Map(
+                entries
+                    .into_iter()
+                    .map(|e| REntry {
+                        value: self.with_step(e.value, step),
+                        ..e
+                    })
+                    .collect(),
+            ),
+            RKind::Seq(items) => {
+                RKind::Seq(items.into_iter().map(|i| self.with_step(i, step)).collect())
+            }
+        };
+        RValue { kind, chain }
+    }
+
+    /// ActiveSupport's `a.deep_merge(b)`: mappings merge key by key (recursively), anything else
+    /// is replaced by `b`; a replaced key keeps its first position.
+    pub fn deep_merge(&self, a: RValue, b: RValue) -> RValue {
+        if !(self.is_map(&a) && self.is_map(&b)) {
+            return b;
+        }
+        let mut base = self.entries(&a);
+        let other = self.entries(&b);
+        let mut index: std::collections::HashMap<String, usize> = base
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.key.clone(), i))
+            .collect();
+        for e in other {
+            match index.get(&e.key) {
+                Some(&i) => {
+                    let old = std::mem::replace(&mut base[i].value, RValue::map(Vec::new()));
+                    base[i].value = self.deep_merge(old, e.value);
+                    base[i].key_loc = e.key_loc;
+                }
+                None => {
+                    index.insert(e.key.clone(), base.len());
+                    base.push(e);
+                }
+            }
+        }
+        RValue {
+            kind: RKind::Map(base),
+            chain: b.chain,
+        }
+    }
+
+    /// Whether resolving references could change this value.
+    pub fn contains_reference(&self, v: &RValue) -> bool {
+        match &v.kind {
+            RKind::Node(f, n) => self.doc(*f).contains_reference(*n),
+            RKind::Map(entries) => entries.iter().any(|e| self.contains_reference(&e.value)),
+            RKind::Seq(items) => items.iter().any(|i| self.contains_reference(i)),
+        }
+    }
+
+    /// The value as canonical JSON (the YAML oracle's encoding), aliases expanded.
+    pub fn to_json(&self, v: &RValue) -> serde_json::Value {
+        match &v.kind {
+            RKind::Node(f, n) => self.doc(*f).node_json(*n, 0),
+            RKind::Map(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), self.to_json(&e.value)))
+                    .collect(),
+            ),
+            RKind::Seq(items) => {
+                serde_json::Value::Array(items.iter().map(|i| self.to_json(i)).collect())
+            }
+        }
+    }
+
+    /// A human description of a chain, innermost step first ("merged by `<<: *defaults` at
+    /// ci.yml:3 → extends .base").
+    pub fn describe(&self, chain: Chain) -> Vec<(String, Loc)> {
+        let steps = self.steps.borrow();
+        let mut out: Vec<(String, Loc)> = steps
+            .iter(chain)
+            .map(|s| match s {
+                Step::Merge { file, via } => {
+                    let doc = self.doc(*file);
+                    let via = doc.via(*via);
+                    let text = &self.set.file(*file).text;
+                    let name = doc
+                        .alias_name(via.source, text)
+                        .map(|a| format!("`<<: *{a}`"))
+                        .unwrap_or_else(|| "`<<:`".to_string());
+                    (
+                        format!("merged by {name}"),
+                        Loc {
+                            file: *file,
+                            span: doc.span(via.source),
+                        },
+                    )
+                }
+                Step::Extends {
+                    child,
+                    parent,
+                    site,
+                } => (
+                    format!("inherited by `{child}` from `extends: {parent}`"),
+                    *site,
+                ),
+                Step::Reference { path, site } => (
+                    format!("brought by `!reference [{}]`", path.join(", ")),
+                    *site,
+                ),
+                Step::Default {
+                    keyword,
+                    site,
+                    top_level,
+                } => (
+                    if *top_level {
+                        format!("inherited from the top-level `{keyword}:`")
+                    } else {
+                        format!("inherited from `default:{keyword}`")
+                    },
+                    *site,
+                ),
+            })
+            .collect();
+        out.reverse();
+        out
+    }
+}
