@@ -8,18 +8,54 @@ pub mod load;
 pub mod model;
 pub mod report;
 pub mod resolve;
+pub mod show;
 pub mod source;
 pub mod yaml;
 
 use diagnostic::{Diagnostic, Severity};
 use load::{FileSet, LoadError};
+use model::Pipeline;
+use resolve::value::{Ctx, Steps};
+use std::cell::RefCell;
 use std::path::PathBuf;
+
+/// One root configuration, loaded, resolved and modelled.
+#[derive(Debug)]
+pub struct Analysis {
+    pub set: FileSet,
+    /// The provenance chains the pipeline's origins refer to.
+    pub steps: RefCell<Steps>,
+    pub pipeline: Pipeline,
+}
+
+impl Analysis {
+    /// Loads and resolves one root configuration; findings go to `diags`.
+    pub fn new(mut set: FileSet, diags: &mut Vec<Diagnostic>) -> Analysis {
+        diags.append(&mut set.diagnostics);
+        let steps = RefCell::new(Steps::default());
+        let pipeline = {
+            let ctx = Ctx::new(&set, &steps);
+            let resolved = resolve::resolve(&ctx, diags);
+            model::build(&ctx, &resolved, diags)
+        };
+        Analysis {
+            set,
+            steps,
+            pipeline,
+        }
+    }
+
+    /// The resolution context, to read values and describe provenance.
+    pub fn ctx(&self) -> Ctx<'_> {
+        Ctx::new(&self.set, &self.steps)
+    }
+}
 
 /// What `cachelint check` found.
 #[derive(Debug)]
 pub struct Outcome {
-    /// One file set per root configuration.
-    pub sets: Vec<FileSet>,
+    /// One analysis per root configuration.
+    pub analyses: Vec<Analysis>,
     /// Findings, each with the index of its file set, sorted by file and position.
     pub diagnostics: Vec<(usize, Diagnostic)>,
     /// Root files that could not be read.
@@ -47,39 +83,47 @@ pub struct Options {
     pub project_root: Option<PathBuf>,
 }
 
+/// Loads and analyses one root configuration (for `cachelint show`); findings go to `diags`.
+pub fn analyze(
+    root: &std::path::Path,
+    options: &Options,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Analysis, LoadError> {
+    let set = load::load(root, options.project_root.as_deref(), &options.limits)?;
+    Ok(Analysis::new(set, diags))
+}
+
 /// Loads and checks each root configuration file.
 pub fn check(roots: &[PathBuf], options: &Options) -> Outcome {
-    let mut sets = Vec::new();
+    let mut analyses: Vec<Analysis> = Vec::new();
     let mut errors = Vec::new();
     let mut diagnostics = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for root in roots {
         match load::load(root, options.project_root.as_deref(), &options.limits) {
-            Ok(mut set) => {
-                let idx = sets.len();
-                let mut diags = std::mem::take(&mut set.diagnostics);
-                let ctx = resolve::value::Ctx::new(&set);
-                let resolved = resolve::resolve(&ctx, &mut diags);
-                let _pipeline = model::build(&ctx, &resolved, &mut diags);
+            Ok(set) => {
+                let idx = analyses.len();
+                let mut diags = Vec::new();
+                let analysis = Analysis::new(set, &mut diags);
                 for d in diags {
                     // A file included by several roots is reported once.
-                    let file = &set.file(d.file).path;
+                    let file = &analysis.set.file(d.file).path;
                     if seen.insert((file.clone(), d.span, d.rule, d.message.clone())) {
                         diagnostics.push((idx, d));
                     }
                 }
-                sets.push(set);
+                analyses.push(analysis);
             }
             Err(e) => errors.push(e),
         }
     }
     diagnostics.sort_by(|(a, x), (b, y)| {
-        let fa = &sets[*a].file(x.file).rel_path;
-        let fb = &sets[*b].file(y.file).rel_path;
+        let fa = &analyses[*a].set.file(x.file).rel_path;
+        let fb = &analyses[*b].set.file(y.file).rel_path;
         (a, fa, x.span.start, x.rule).cmp(&(b, fb, y.span.start, y.rule))
     });
     Outcome {
-        sets,
+        analyses,
         diagnostics,
         errors,
     }

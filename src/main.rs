@@ -35,6 +35,31 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         project_root: Option<PathBuf>,
     },
+    /// Print the effective configuration: includes, `extends`, `!reference` and `default:`
+    /// applied, as GitLab's "View merged YAML" shows it.
+    Show {
+        /// The root configuration file [default: .gitlab-ci.yml in the current directory].
+        path: Option<PathBuf>,
+        /// Only this job.
+        #[arg(long, value_name = "NAME")]
+        job: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Yaml)]
+        format: ShowFormat,
+        /// Instead of the configuration, show where each cache and artifacts value of every
+        /// job was written and how it reached the job.
+        #[arg(long)]
+        origins: bool,
+        /// The repository root that `include:local` paths are relative to.
+        #[arg(long, value_name = "DIR")]
+        project_root: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ShowFormat {
+    Yaml,
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -64,7 +89,93 @@ fn main() -> ExitCode {
                 ..Default::default()
             },
         ),
+        Command::Show {
+            path,
+            job,
+            format,
+            origins,
+            project_root,
+        } => run_show(
+            path,
+            job,
+            format,
+            origins,
+            cachelint::Options {
+                project_root,
+                ..Default::default()
+            },
+        ),
     }
+}
+
+fn default_root(path: Option<PathBuf>) -> Option<PathBuf> {
+    match path {
+        Some(p) => Some(p),
+        None => {
+            let default = PathBuf::from(".gitlab-ci.yml");
+            if default.exists() {
+                Some(default)
+            } else {
+                eprintln!(
+                    "cachelint: no .gitlab-ci.yml in the current directory; give the configuration's path"
+                );
+                None
+            }
+        }
+    }
+}
+
+fn run_show(
+    path: Option<PathBuf>,
+    job: Option<String>,
+    format: ShowFormat,
+    origins: bool,
+    options: cachelint::Options,
+) -> ExitCode {
+    let Some(root) = default_root(path) else {
+        return ExitCode::from(2);
+    };
+    let mut diags = Vec::new();
+    let analysis = match cachelint::analyze(&root, &options, &mut diags) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("cachelint: cannot read {}: {}", e.path.display(), e.message);
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(name) = &job
+        && !analysis.pipeline.effective.iter().any(|j| &j.name == name)
+    {
+        eprintln!("cachelint: no visible job named `{name}`");
+        return ExitCode::from(2);
+    }
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    if errors > 0 {
+        eprintln!(
+            "cachelint: {errors} error(s) in this configuration; GitLab would reject it (run `cachelint check` for details)"
+        );
+    }
+    let text = if origins {
+        cachelint::show::origins(&analysis, job.as_deref())
+    } else {
+        let value = cachelint::show::effective(&analysis, job.as_deref());
+        match format {
+            ShowFormat::Yaml => cachelint::show::to_yaml(&value),
+            ShowFormat::Json => {
+                let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
+                s.push('\n');
+                s
+            }
+        }
+    };
+    if let Err(e) = std::io::stdout().write_all(text.as_bytes()) {
+        eprintln!("cachelint: cannot write: {e}");
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
 }
 
 fn run_check(

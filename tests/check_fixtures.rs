@@ -2,9 +2,9 @@
 //! `.gitlab-ci.yml` is checked; the text report, the Code Quality report and the merged
 //! configuration (after includes) are compared with the snapshots in tests/snapshots.
 
+use cachelint::model::{CacheKey, Downloads};
 use cachelint::report::{Format, render};
-use cachelint::resolve::merge::merge_includes;
-use cachelint::{Options, check};
+use cachelint::{Analysis, Options, check};
 use std::path::{Path, PathBuf};
 
 fn cases() -> Vec<PathBuf> {
@@ -45,13 +45,88 @@ fn every_fixture_matches_its_snapshots() {
             format!("{name}.codequality"),
             render(Format::Codequality, &outcome, false)
         );
-        let ctx = cachelint::resolve::value::Ctx::new(&outcome.sets[0]);
-        let merged = merge_includes(&ctx).map(|m| ctx.to_json(&m));
-        insta::assert_snapshot!(
-            format!("{name}.merged"),
-            serde_json::to_string_pretty(&merged).unwrap_or_default()
-        );
+        let a = &outcome.analyses[0];
+        let effective = cachelint::show::effective(a, None);
+        insta::assert_snapshot!(format!("{name}.show"), cachelint::show::to_yaml(&effective));
+        insta::assert_snapshot!(format!("{name}.origins"), cachelint::show::origins(a, None));
+        insta::assert_snapshot!(format!("{name}.model"), model_summary(a));
     }
+}
+
+/// The typed model, one job a paragraph: what the rules will read.
+fn model_summary(a: &Analysis) -> String {
+    let p = &a.pipeline;
+    let mut out = format!("stages: {}\n", p.stages.join(", "));
+    for (i, j) in p.jobs.iter().enumerate() {
+        out.push_str(&format!(
+            "\n{} (stage {} #{})\n",
+            j.name, j.stage.value, j.stage_index
+        ));
+        if let Some(img) = &j.image {
+            out.push_str(&format!("  image: {}\n", img.value));
+        }
+        for v in &j.variables {
+            out.push_str(&format!(
+                "  variable {}={} ({:?})\n",
+                v.name, v.value, v.source
+            ));
+        }
+        for c in &j.caches {
+            let key = match &c.key {
+                CacheKey::Default => "default".to_string(),
+                CacheKey::Literal(k) => k.value.text.clone(),
+                CacheKey::Files { files, prefix, .. } => format!(
+                    "files {:?} prefix {:?}",
+                    files
+                        .iter()
+                        .map(|f| f.value.text.as_str())
+                        .collect::<Vec<_>>(),
+                    prefix.as_ref().map(|p| p.value.text.as_str())
+                ),
+                CacheKey::Invalid(_) => "invalid".to_string(),
+            };
+            let paths: Vec<&str> = c.paths.iter().map(|p| p.value.as_str()).collect();
+            out.push_str(&format!(
+                "  cache[{}] key={key} paths={paths:?} policy={:?} when={:?}\n",
+                c.index,
+                c.policy.as_ref().map(|p| p.value.text.as_str()),
+                c.when.as_ref().map(|w| w.value.text.as_str())
+            ));
+        }
+        if let Some(art) = &j.artifacts {
+            let paths: Vec<&str> = art.paths.iter().map(|p| p.value.as_str()).collect();
+            out.push_str(&format!("  artifacts paths={paths:?}\n"));
+        }
+        if let Some(needs) = &j.needs {
+            let n: Vec<&str> = needs.iter().map(|n| n.job.as_str()).collect();
+            out.push_str(&format!("  needs {n:?}\n"));
+        }
+        if let Some(deps) = &j.dependencies {
+            let d: Vec<&str> = deps.iter().map(|d| d.value.as_str()).collect();
+            out.push_str(&format!("  dependencies {d:?}\n"));
+        }
+        let from: Vec<&str> = p
+            .downloads(i)
+            .iter()
+            .map(|&k| p.jobs[k].name.as_str())
+            .collect();
+        let how = match j.downloads {
+            Downloads::Jobs(_) => "listed",
+            Downloads::EarlierStages { .. } => "earlier stages",
+        };
+        out.push_str(&format!("  downloads ({how}) {from:?}\n"));
+        let script: Vec<&str> = j.script.iter().map(|s| s.value.as_str()).collect();
+        out.push_str(&format!("  script {script:?}\n"));
+        if !j.before_script.is_empty() {
+            let b: Vec<&str> = j.before_script.iter().map(|s| s.value.as_str()).collect();
+            out.push_str(&format!("  before_script {b:?}\n"));
+        }
+        if !j.tags.is_empty() {
+            let t: Vec<&str> = j.tags.iter().map(|s| s.value.as_str()).collect();
+            out.push_str(&format!("  tags {t:?}\n"));
+        }
+    }
+    out
 }
 
 #[test]

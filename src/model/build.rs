@@ -136,6 +136,7 @@ pub fn build(ctx: &Ctx<'_>, resolved: &Resolved, diags: &mut Vec<Diagnostic>) ->
         p.jobs.extend(jobs);
     }
     downloads(&mut p.jobs);
+    p.top = resolved.top.clone();
     p
 }
 
@@ -455,13 +456,13 @@ impl Builder<'_, '_> {
     }
 
     fn too_many(&mut self, entry: &REntry, parallel: &REntry, count: u64) {
-        let at = self.origin(parallel);
+        let at = parallel.key_loc;
         self.diags.push(
             Diagnostic::new(
                 "too-many-parallel-jobs",
                 Severity::Error,
-                at.loc.file,
-                at.loc.span,
+                at.file,
+                at.span,
                 if count < 1 {
                     "`parallel` must be a number from 1 to 200".to_string()
                 } else {

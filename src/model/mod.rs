@@ -5,7 +5,7 @@
 mod build;
 pub mod variables;
 
-pub use build::build;
+pub use build::{build, flatten};
 
 use crate::resolve::value::{Chain, Loc, RValue};
 
@@ -48,6 +48,8 @@ pub struct Pipeline {
     /// Visible jobs before `parallel` expansion, with their effective configuration (what
     /// `cachelint show` prints).
     pub effective: Vec<EffectiveJob>,
+    /// The resolved top level (after includes, `extends` and `!reference`).
+    pub top: Vec<crate::resolve::value::REntry>,
 }
 
 impl Pipeline {

@@ -14,10 +14,7 @@ pub fn render(outcome: &Outcome) -> String {
                 Severity::Warning => "major",
                 Severity::Info => "info",
             };
-            let description = match &f.diag.job {
-                Some(job) => format!("{}: {}", job, f.diag.message),
-                None => f.diag.message.clone(),
-            };
+            let description = f.diag.message.clone();
             json!({
                 "type": "issue",
                 "check_name": f.diag.rule,

@@ -44,9 +44,9 @@ pub fn render(outcome: &Outcome) -> String {
     let count =
         |s: crate::diagnostic::Severity| located.iter().filter(|f| f.diag.severity == s).count();
     let files: Vec<&str> = outcome
-        .sets
+        .analyses
         .iter()
-        .flat_map(|s| s.files.iter().map(|f| f.rel_path.as_str()))
+        .flat_map(|a| a.set.files.iter().map(|f| f.rel_path.as_str()))
         .collect();
     let doc = json!({
         "version": 1,

@@ -48,7 +48,7 @@ pub fn locate(outcome: &Outcome) -> Vec<Located<'_>> {
         .diagnostics
         .iter()
         .map(|(set_idx, d)| {
-            let set = &outcome.sets[*set_idx];
+            let set = &outcome.analyses[*set_idx].set;
             let file = set.file(d.file);
             let base = format!(
                 "{}\u{0}{}\u{0}{}\u{0}{}",

@@ -116,10 +116,7 @@ pub fn render_text(outcome: &Outcome, color: bool) -> String {
             }
         }
         let shown = Shown {
-            message: match &d.job {
-                Some(job) => format!("job `{job}`: {}", d.message),
-                None => d.message.clone(),
-            },
+            message: d.message.clone(),
             code: Some(d.rule.to_string()),
             severity: severity(d.severity),
             help: d.help.clone(),

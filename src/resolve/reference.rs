@@ -4,7 +4,7 @@
 //! `null` or `false` one, a path through a non-mapping, or a cycle fails the pipeline in GitLab;
 //! cachelint reports it and leaves the reference in place.
 
-use super::value::{Ctx, Loc, REntry, RKind, RValue, Step};
+use super::value::{Chain, Ctx, Loc, REntry, RKind, RValue, Step};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::yaml::Value;
 use std::collections::HashMap;
@@ -152,7 +152,15 @@ impl Resolver<'_, '_> {
             }
         };
         match resolved {
-            Some(r) => ctx.with_step(r, &Step::Reference { path, site }),
+            // The target moved by the reference, then by whatever moved the reference itself.
+            Some(r) => {
+                let moved = ctx.with_step(r, &Step::Reference { path, site });
+                if v.chain == Chain::NONE {
+                    moved
+                } else {
+                    ctx.with_outer(moved, v.chain)
+                }
+            }
             None => {
                 self.unresolved(&path, site);
                 v

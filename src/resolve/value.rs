@@ -113,18 +113,17 @@ impl RValue {
     }
 }
 
-/// What the resolution stages share: the file set and the chain arena.
+/// What the resolution stages share: the file set and the chain arena (owned by the caller,
+/// so chains outlive the resolution; see [`crate::Analysis`]).
+#[derive(Clone, Copy)]
 pub struct Ctx<'a> {
     pub set: &'a FileSet,
-    pub steps: RefCell<Steps>,
+    pub steps: &'a RefCell<Steps>,
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(set: &'a FileSet) -> Ctx<'a> {
-        Ctx {
-            set,
-            steps: RefCell::new(Steps::default()),
-        }
+    pub fn new(set: &'a FileSet, steps: &'a RefCell<Steps>) -> Ctx<'a> {
+        Ctx { set, steps }
     }
 
     pub fn doc(&self, file: FileId) -> &'a Doc {
@@ -233,6 +232,29 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The chain of a mapping entry found by descending into a value whose chain is `outer`:
+    /// a `<<:` merge inside the value happened before every step that moved the value, so it
+    /// goes innermost.
+    fn merged(&self, file: FileId, via: Option<ViaId>, outer: Chain) -> Chain {
+        match via {
+            None => outer,
+            Some(via) => {
+                let inner = self.push(Step::Merge { file, via }, Chain::NONE);
+                self.append(inner, outer)
+            }
+        }
+    }
+
+    /// `outer`'s steps applied after `base`'s: the chain of a value that went through `base`,
+    /// then through everything `outer` records.
+    pub fn append(&self, base: Chain, outer: Chain) -> Chain {
+        let steps: Vec<Step> = self.steps.borrow().iter(outer).cloned().collect();
+        steps
+            .into_iter()
+            .rev()
+            .fold(base, |chain, step| self.push(step, chain))
+    }
+
     /// The entries of a mapping (empty for anything else), each with its full chain.
     pub fn entries(&self, v: &RValue) -> Vec<REntry> {
         match &v.kind {
@@ -251,14 +273,7 @@ impl<'a> Ctx<'a> {
                             file: *f,
                             span: doc.span(e.key),
                         },
-                        value: RValue::node(
-                            *f,
-                            e.value,
-                            match e.via {
-                                Some(via) => self.push(Step::Merge { file: *f, via }, v.chain),
-                                None => v.chain,
-                            },
-                        ),
+                        value: RValue::node(*f, e.value, self.merged(*f, e.via, v.chain)),
                     })
                     .collect()
             }
@@ -282,14 +297,7 @@ impl<'a> Ctx<'a> {
                         file: *f,
                         span: doc.span(e.key),
                     },
-                    value: RValue::node(
-                        *f,
-                        e.value,
-                        match e.via {
-                            Some(via) => self.push(Step::Merge { file: *f, via }, v.chain),
-                            None => v.chain,
-                        },
-                    ),
+                    value: RValue::node(*f, e.value, self.merged(*f, e.via, v.chain)),
                 })
             }
         }
@@ -343,6 +351,30 @@ impl<'a> Ctx<'a> {
             RKind::Seq(items) => {
                 RKind::Seq(items.into_iter().map(|i| self.with_step(i, step)).collect())
             }
+        };
+        RValue { kind, chain }
+    }
+
+    /// The value with `outer`'s steps applied after its own (recursively, like [`Self::with_step`]).
+    pub fn with_outer(&self, v: RValue, outer: Chain) -> RValue {
+        let chain = self.append(v.chain, outer);
+        let kind = match v.kind {
+            RKind::Node(..) => v.kind,
+            RKind::Map(entries) => RKind::Map(
+                entries
+                    .into_iter()
+                    .map(|e| REntry {
+                        value: self.with_outer(e.value, outer),
+                        ..e
+                    })
+                    .collect(),
+            ),
+            RKind::Seq(items) => RKind::Seq(
+                items
+                    .into_iter()
+                    .map(|i| self.with_outer(i, outer))
+                    .collect(),
+            ),
         };
         RValue { kind, chain }
     }
@@ -412,46 +444,54 @@ impl<'a> Ctx<'a> {
             .iter(chain)
             .map(|s| match s {
                 Step::Merge { file, via } => {
+                    // A merge of a merge: the YAML records each step, outermost first.
                     let doc = self.doc(*file);
-                    let via = doc.via(*via);
                     let text = &self.set.file(*file).text;
-                    let name = doc
-                        .alias_name(via.source, text)
-                        .map(|a| format!("`<<: *{a}`"))
-                        .unwrap_or_else(|| "`<<:`".to_string());
-                    (
-                        format!("merged by {name}"),
-                        Loc {
-                            file: *file,
-                            span: doc.span(via.source),
-                        },
-                    )
+                    let mut parts = Vec::new();
+                    let mut at = Some(*via);
+                    while let Some(id) = at {
+                        let v = doc.via(id);
+                        let name = doc
+                            .alias_name(v.source, text)
+                            .map(|a| format!("`<<: *{a}`"))
+                            .unwrap_or_else(|| "`<<:`".to_string());
+                        parts.push((
+                            format!("merged by {name}"),
+                            Loc {
+                                file: *file,
+                                span: doc.span(v.source),
+                            },
+                        ));
+                        at = v.parent;
+                    }
+                    parts
                 }
                 Step::Extends {
                     child,
                     parent,
                     site,
-                } => (
+                } => vec![(
                     format!("inherited by `{child}` from `extends: {parent}`"),
                     *site,
-                ),
-                Step::Reference { path, site } => (
+                )],
+                Step::Reference { path, site } => vec![(
                     format!("brought by `!reference [{}]`", path.join(", ")),
                     *site,
-                ),
+                )],
                 Step::Default {
                     keyword,
                     site,
                     top_level,
-                } => (
+                } => vec![(
                     if *top_level {
                         format!("inherited from the top-level `{keyword}:`")
                     } else {
                         format!("inherited from `default:{keyword}`")
                     },
                     *site,
-                ),
+                )],
             })
+            .flatten()
             .collect();
         out.reverse();
         out

@@ -30,7 +30,10 @@
 #     HTTP(S)_PROXY=http://127.0.0.1:9 (remote/template includes fetched with
 #     axios fail at once with ECONNREFUSED on the loopback discard port);
 #   * --no-json-schema-validation: the oracle is about merging, not the schema;
-#   * kills it after ${GCL_ORACLE_TIMEOUT:-120} s.
+#   * kills it after ${GCL_ORACLE_TIMEOUT:-120} s;
+#   * ORACLE_GCL_ARGS (optional): extra gitlab-ci-local arguments, split on blanks, e.g.
+#     ORACLE_GCL_ARGS="--variable SKIP_JOB_REGEX=^$" for a rules:if that its expression
+#     evaluator cannot handle when a variable is undefined (see the doc). Not needed by default.
 #
 # Exit codes:
 #   0    preview written
@@ -121,7 +124,8 @@ rc=0
 (
     cd "$repo"
     exec timeout -k 10 "${GCL_ORACLE_TIMEOUT:-120}" "${clean_env[@]}" "$node_bin" "$gcl_js" \
-        --preview --no-json-schema-validation --no-color --home "$home" --maximum-includes 150
+        --preview --no-json-schema-validation --no-color --home "$home" --maximum-includes 150 \
+        ${ORACLE_GCL_ARGS:-}
 ) >"$tmp/preview.yml" </dev/null || rc=$?
 
 if [[ $rc -ne 0 ]]; then
