@@ -442,7 +442,7 @@ impl<'a> Ctx<'a> {
         let steps = self.steps.borrow();
         let mut out: Vec<(String, Loc)> = steps
             .iter(chain)
-            .map(|s| match s {
+            .flat_map(|s| match s {
                 Step::Merge { file, via } => {
                     // A merge of a merge: the YAML records each step, outermost first.
                     let doc = self.doc(*file);
@@ -491,7 +491,6 @@ impl<'a> Ctx<'a> {
                     *site,
                 )],
             })
-            .flatten()
             .collect();
         out.reverse();
         out
