@@ -9,7 +9,8 @@
 #   OUT_FILE    where the preview YAML goes (default: stdout). Written only on
 #               success; on failure it is removed if it existed.
 #
-# gitlab-ci-local's diagnostics (warnings, errors) go to stderr unchanged.
+# gitlab-ci-local's diagnostics (warnings, errors) go to stderr unchanged, and so do the
+# warnings it prints on stdout before the preview (see the end of this script).
 #
 # What it does, so that the run is hermetic and offline:
 #   * copies CONFIG_DIR to a fresh temp dir (never touches CONFIG_DIR);
@@ -32,17 +33,19 @@
 #   * --no-json-schema-validation: the oracle is about merging, not the schema;
 #   * kills it after ${GCL_ORACLE_TIMEOUT:-120} s;
 #   * ORACLE_GCL_ARGS (optional): extra gitlab-ci-local arguments, split on blanks, e.g.
-#     ORACLE_GCL_ARGS="--variable SKIP_JOB_REGEX=^$" for a rules:if that its expression
+#     ORACLE_GCL_ARGS="--variable SKIP_JOB_REGEX=/^never$/" for a rules:if that its expression
 #     evaluator cannot handle when a variable is undefined (see the doc). Not needed by default.
 #
 # Exit codes:
 #   0    preview written
 #   1    gitlab-ci-local failed (invalid config, include that cannot be
-#        fetched offline, ...): its message is on stderr
+#        fetched offline, ...): its message is on stderr; also: it exited 0
+#        without printing a preview document
 #   2    usage error (bad arguments, CONFIG_DIR without .gitlab-ci.yml)
 #   3    oracle not installed (run: npm ci --prefix tests/oracle/gitlab-ci-local)
 #        or node/git missing
 #   124  timed out (timeout(1) convention; 137 if it had to be killed)
+#   134  node aborted, typically out of memory (an alias bomb)
 #   other: exit status of gitlab-ci-local / node as is
 set -euo pipefail
 
