@@ -29,14 +29,15 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Loads and resolves one root configuration; findings go to `diags`.
-    pub fn new(mut set: FileSet, diags: &mut Vec<Diagnostic>) -> Analysis {
+    /// Loads and resolves one root configuration; findings go to `diags`. `keep_effective`
+    /// keeps each job's effective configuration in the pipeline (for `cachelint show`).
+    pub fn new(mut set: FileSet, keep_effective: bool, diags: &mut Vec<Diagnostic>) -> Analysis {
         diags.append(&mut set.diagnostics);
         let steps = RefCell::new(Steps::default());
         let pipeline = {
             let ctx = Ctx::new(&set, &steps);
             let resolved = resolve::resolve(&ctx, diags);
-            model::build(&ctx, &resolved, diags)
+            model::build(&ctx, resolved, keep_effective, diags)
         };
         Analysis {
             set,
@@ -81,6 +82,8 @@ pub struct Options {
     pub limits: yaml::Limits,
     /// The directory include paths are relative to (default: the git top level).
     pub project_root: Option<PathBuf>,
+    /// Keep each job's effective configuration ([`model::Pipeline::effective`]).
+    pub keep_effective: bool,
 }
 
 /// Loads and analyses one root configuration (for `cachelint show`); findings go to `diags`.
@@ -90,7 +93,7 @@ pub fn analyze(
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Analysis, LoadError> {
     let set = load::load(root, options.project_root.as_deref(), &options.limits)?;
-    Ok(Analysis::new(set, diags))
+    Ok(Analysis::new(set, true, diags))
 }
 
 /// Loads and checks each root configuration file.
@@ -104,7 +107,7 @@ pub fn check(roots: &[PathBuf], options: &Options) -> Outcome {
             Ok(set) => {
                 let idx = analyses.len();
                 let mut diags = Vec::new();
-                let analysis = Analysis::new(set, &mut diags);
+                let analysis = Analysis::new(set, options.keep_effective, &mut diags);
                 for d in diags {
                     // A file included by several roots is reported once.
                     let file = &analysis.set.file(d.file).path;

@@ -197,6 +197,8 @@ fn run_check(
         paths
     };
     let outcome = cachelint::check(&paths, &options);
+    // The process ends right after: freeing every value one by one would only cost time.
+    let outcome = std::mem::ManuallyDrop::new(outcome);
     let color = output.is_none()
         && format == Format::Text
         && std::io::stdout().is_terminal()

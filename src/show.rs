@@ -17,7 +17,7 @@ pub fn effective(a: &Analysis, job: Option<&str>) -> Json {
     if job.is_none() {
         let top = a.pipeline.top.as_slice();
         for key in ["stages", "variables"] {
-            if let Some(e) = top.iter().find(|e| e.key == key) {
+            if let Some(e) = top.iter().find(|e| ctx.key_is(&e, key)) {
                 out.insert(key.to_string(), plain(&ctx, &e.value));
             }
         }
@@ -28,7 +28,7 @@ pub fn effective(a: &Analysis, job: Option<&str>) -> Json {
         }
         let mut m = Map::new();
         for e in ctx.entries(&j.value) {
-            let value = match e.key.as_str() {
+            let value = match &*ctx.key(&e) {
                 "cache" => caches(&ctx, &e.value),
                 "script" | "before_script" | "after_script" => Json::Array(
                     crate::model::flatten(&ctx, &e.value, 10)
@@ -38,7 +38,7 @@ pub fn effective(a: &Analysis, job: Option<&str>) -> Json {
                 ),
                 _ => plain(&ctx, &e.value),
             };
-            m.insert(e.key.clone(), value);
+            m.insert(ctx.key(&e).into_owned(), value);
         }
         out.insert(j.name.clone(), Json::Object(m));
     }
@@ -90,14 +90,14 @@ pub fn plain(ctx: &Ctx<'_>, v: &RValue) -> Json {
         RKind::Map(_) => Json::Object(
             ctx.entries(v)
                 .into_iter()
-                .map(|e| (e.key, plain(ctx, &e.value)))
+                .map(|e| (ctx.key(&e).into_owned(), plain(ctx, &e.value)))
                 .collect(),
         ),
         RKind::Seq(items) => Json::Array(items.iter().map(|i| plain(ctx, i)).collect()),
         RKind::Node(..) if ctx.is_map(v) => Json::Object(
             ctx.entries(v)
                 .into_iter()
-                .map(|e| (e.key, plain(ctx, &e.value)))
+                .map(|e| (ctx.key(&e).into_owned(), plain(ctx, &e.value)))
                 .collect(),
         ),
         RKind::Node(..) if ctx.is_seq(v) => {

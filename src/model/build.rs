@@ -13,6 +13,7 @@ use crate::resolve::extends::did_you_mean;
 use crate::resolve::value::{Chain, Ctx, Loc, REntry, RKind, RValue, Step};
 use crate::yaml::Value;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Top-level keys that can never be jobs (`Entry::Root` reserved entries).
 const RESERVED: &[&str] = &[
@@ -110,14 +111,26 @@ struct Builder<'c, 'a> {
     diags: &'c mut Vec<Diagnostic>,
 }
 
-/// Builds the pipeline; findings of this stage go to `diags`.
-pub fn build(ctx: &Ctx<'_>, resolved: &Resolved, diags: &mut Vec<Diagnostic>) -> Pipeline {
+/// Builds the pipeline; findings of this stage go to `diags`. `keep_effective` keeps each
+/// job's effective configuration (for `cachelint show`); checking does not need it.
+pub fn build(
+    ctx: &Ctx<'_>,
+    owned: Resolved,
+    keep_effective: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Pipeline {
+    let resolved = &owned;
     let mut b = Builder { ctx, diags };
     let mut p = Pipeline {
         stages: b.stages(resolved),
         variables: resolved
             .get("variables")
-            .map(|e| b.variables(&e.value, VariableSource::TopLevel))
+            .map(|e| {
+                b.variables(&e.value, VariableSource::TopLevel)
+                    .into_iter()
+                    .map(Rc::new)
+                    .collect()
+            })
             .unwrap_or_default(),
         ..Pipeline::default()
     };
@@ -127,24 +140,30 @@ pub fn build(ctx: &Ctx<'_>, resolved: &Resolved, diags: &mut Vec<Diagnostic>) ->
             continue;
         };
         let effective = b.effective(entry, &value, &defaults);
-        p.effective.push(EffectiveJob {
-            name: entry.key.clone(),
-            key: entry.key_loc,
-            value: RValue::map(effective.clone()),
-        });
         let jobs = b.jobs(entry, &effective, &p.variables, &p.stages);
         p.jobs.extend(jobs);
+        if keep_effective {
+            p.effective.push(EffectiveJob {
+                name: ctx.key(entry).into_owned(),
+                key: ctx.key_loc(entry),
+                value: RValue::map(effective),
+            });
+        }
     }
     downloads(&mut p.jobs);
-    p.top = resolved.top.clone();
+    p.top = owned
+        .top
+        .into_iter()
+        .filter(|e| ctx.key_is(e, "stages") || ctx.key_is(e, "variables"))
+        .collect();
     p
 }
 
 impl Builder<'_, '_> {
     fn origin(&self, e: &REntry) -> Origin {
         Origin {
-            loc: self.ctx.loc(&e.value).unwrap_or(e.key_loc),
-            key: Some(e.key_loc),
+            loc: self.ctx.loc(&e.value).unwrap_or(self.ctx.key_loc(&e)),
+            key: Some(self.ctx.key_loc(&e)),
             alias: self.ctx.alias_site(&e.value),
             chain: e.value.chain,
         }
@@ -214,7 +233,7 @@ impl Builder<'_, '_> {
                     (ruby_to_s(ctx, &e.value), true)
                 };
                 Variable {
-                    name: e.key.clone(),
+                    name: self.ctx.key(&e).into_owned(),
                     value,
                     expand,
                     origin,
@@ -233,8 +252,8 @@ impl Builder<'_, '_> {
             && ctx.is_map(&d.value)
         {
             for e in ctx.entries(&d.value) {
-                if INHERITABLE.contains(&e.key.as_str()) {
-                    out.insert(e.key.clone(), (e, false));
+                if INHERITABLE.contains(&&*self.ctx.key(&e)) {
+                    out.insert(self.ctx.key(&e).into_owned(), (e, false));
                 }
             }
         }
@@ -245,12 +264,12 @@ impl Builder<'_, '_> {
                     Diagnostic::new(
                         "conflicting-default",
                         Severity::Error,
-                        top.key_loc.file,
-                        top.key_loc.span,
+                        self.ctx.key_loc(&top).file,
+                        self.ctx.key_loc(&top).span,
                         format!("`{key}` is set both at the top level and in `default:`; GitLab rejects this (\"{key} is defined in top-level and `default:` entry\")"),
                     )
                     .label("top-level keyword")
-                    .with_label(d.key_loc.file, d.key_loc.span, "also set here")
+                    .with_label(self.ctx.key_loc(&d).file, self.ctx.key_loc(&d).span, "also set here")
                     .help(format!("keep only `default:{key}` (the top-level form is deprecated)"))
                     .subject(format!("default:{key}")),
                 );
@@ -264,7 +283,7 @@ impl Builder<'_, '_> {
     /// A visible job's value, or `None` for hidden jobs and keys that are not jobs.
     fn job_value(&mut self, entry: &REntry) -> Option<RValue> {
         let ctx = self.ctx;
-        let key = entry.key.as_str();
+        let key = &*self.ctx.key(&entry);
         if RESERVED.contains(&key) || key.starts_with('.') {
             return None;
         }
@@ -286,8 +305,8 @@ impl Builder<'_, '_> {
             let mut d = Diagnostic::new(
                 "job-without-script",
                 Severity::Error,
-                entry.key_loc.file,
-                entry.key_loc.span,
+                self.ctx.key_loc(&entry).file,
+                self.ctx.key_loc(&entry).span,
                 format!("`{key}` is read as a job, but it has no `script`, `run` or `trigger` (\"config should implement the script:, run:, or trigger: keyword\")"),
             )
             .label("read as a job")
@@ -331,7 +350,7 @@ impl Builder<'_, '_> {
         };
         for key in INHERITABLE {
             // A keyword set to null counts as not set.
-            if let Some(pos) = entries.iter().position(|e| e.key == *key) {
+            if let Some(pos) = entries.iter().position(|e| self.ctx.key_is(&e, key)) {
                 if !ctx.is_null(&entries[pos].value) {
                     continue;
                 }
@@ -342,13 +361,12 @@ impl Builder<'_, '_> {
             }
             if let Some((d, top_level)) = defaults.get(*key) {
                 let step = Step::Default {
-                    keyword: key.to_string(),
-                    site: d.key_loc,
+                    keyword: key,
+                    site: self.ctx.key_loc(&d),
                     top_level: *top_level,
                 };
                 entries.push(REntry {
-                    key: d.key.clone(),
-                    key_loc: d.key_loc,
+                    key: d.key,
                     value: ctx.with_step(d.value.clone(), &step),
                 });
             }
@@ -362,11 +380,11 @@ impl Builder<'_, '_> {
         &mut self,
         entry: &REntry,
         effective: &[REntry],
-        top_vars: &[Variable],
+        top_vars: &[Rc<Variable>],
         stages: &[String],
     ) -> Vec<Job> {
         let ctx = self.ctx;
-        let get = |k: &str| effective.iter().find(|e| e.key == k);
+        let get = |k: &str| effective.iter().find(|e| self.ctx.key_is(&e, k));
         let base = self.job(entry, effective, top_vars, stages);
         let Some(parallel) = get("parallel") else {
             return vec![base];
@@ -379,7 +397,7 @@ impl Builder<'_, '_> {
             }
             return (1..=n as u32)
                 .map(|i| Job {
-                    name: format!("{} {i}/{n}", entry.key),
+                    name: format!("{} {i}/{n}", base.name),
                     parallel: Some((i, n as u32)),
                     ..base.clone()
                 })
@@ -404,9 +422,9 @@ impl Builder<'_, '_> {
                     };
                     let values = values
                         .iter()
-                        .map(|v| (ruby_to_s(ctx, v), self.item_origin(v, e.key_loc)))
+                        .map(|v| (ruby_to_s(ctx, v), self.item_origin(v, self.ctx.key_loc(&e))))
                         .collect();
-                    (e.key.clone(), values)
+                    (self.ctx.key(&e).into_owned(), values)
                 })
                 .collect();
             let count: u64 = dims.iter().map(|(_, v)| v.len() as u64).product();
@@ -438,16 +456,16 @@ impl Builder<'_, '_> {
             .map(|combo| {
                 let values: Vec<&str> = combo.iter().map(|(_, v, _)| v.as_str()).collect();
                 let mut job = base.clone();
-                job.name = format!("{}: [{}]", entry.key, values.join(", "));
+                job.name = format!("{}: [{}]", job.base, values.join(", "));
                 for (name, value, origin) in &combo {
                     job.variables.retain(|v| &v.name != name);
-                    job.variables.push(Variable {
+                    job.variables.push(Rc::new(Variable {
                         name: name.clone(),
                         value: value.clone(),
                         expand: true,
                         origin: *origin,
                         source: VariableSource::Matrix,
-                    });
+                    }));
                 }
                 job.matrix = combo.into_iter().map(|(n, v, _)| (n, v)).collect();
                 job
@@ -456,7 +474,7 @@ impl Builder<'_, '_> {
     }
 
     fn too_many(&mut self, entry: &REntry, parallel: &REntry, count: u64) {
-        let at = parallel.key_loc;
+        let at = self.ctx.key_loc(&parallel);
         self.diags.push(
             Diagnostic::new(
                 "too-many-parallel-jobs",
@@ -471,7 +489,7 @@ impl Builder<'_, '_> {
             )
             .label(format!("{count} jobs"))
             .help("split the matrix into several jobs, or drop combinations that are not needed")
-            .job(entry.key.clone())
+            .job(self.ctx.key(&entry).into_owned())
             .subject("parallel"),
         );
     }
@@ -481,11 +499,11 @@ impl Builder<'_, '_> {
         &mut self,
         entry: &REntry,
         effective: &[REntry],
-        top_vars: &[Variable],
+        top_vars: &[Rc<Variable>],
         stages: &[String],
     ) -> Job {
         let ctx = self.ctx;
-        let get = |k: &str| effective.iter().find(|e| e.key == k);
+        let get = |k: &str| effective.iter().find(|e| self.ctx.key_is(&e, k));
         let stage = match get("stage") {
             Some(e) => Valued {
                 value: ruby_to_s(ctx, &e.value),
@@ -494,7 +512,7 @@ impl Builder<'_, '_> {
             None => Valued {
                 value: "test".into(),
                 origin: Origin {
-                    loc: entry.key_loc,
+                    loc: self.ctx.key_loc(&entry),
                     key: None,
                     alias: None,
                     chain: Chain::NONE,
@@ -509,7 +527,7 @@ impl Builder<'_, '_> {
         if let Some(e) = get("variables") {
             for v in self.variables(&e.value, VariableSource::Job) {
                 variables.retain(|x| x.name != v.name);
-                variables.push(v);
+                variables.push(Rc::new(v));
             }
         }
         let (caches, cache_origin) = match get("cache") {
@@ -517,9 +535,9 @@ impl Builder<'_, '_> {
             None => (Vec::new(), None),
         };
         Job {
-            name: entry.key.clone(),
-            base: entry.key.clone(),
-            key: entry.key_loc,
+            name: self.ctx.key(&entry).into_owned(),
+            base: self.ctx.key(&entry).into_owned(),
+            key: self.ctx.key_loc(&entry),
             stage,
             stage_index,
             image: get("image").and_then(|e| self.image(e)),
@@ -528,14 +546,16 @@ impl Builder<'_, '_> {
             cache_origin,
             artifacts: get("artifacts").and_then(|e| self.artifacts(e)),
             needs: get("needs").map(|e| self.needs(e)),
-            dependencies: get("dependencies").map(|e| self.strings(&e.value, e.key_loc)),
-            script: get("script").map_or_else(Vec::new, |e| self.strings(&e.value, e.key_loc)),
-            before_script: get("before_script")
-                .map_or_else(Vec::new, |e| self.strings(&e.value, e.key_loc)),
-            after_script: get("after_script")
-                .map_or_else(Vec::new, |e| self.strings(&e.value, e.key_loc)),
-            services: get("services").map_or_else(Vec::new, |e| self.names(&e.value, e.key_loc)),
-            tags: get("tags").map_or_else(Vec::new, |e| self.strings(&e.value, e.key_loc)),
+            dependencies: get("dependencies").map(|e| self.strings(&e.value, self.ctx.key_loc(&e))),
+            script_lines: ["before_script", "script", "after_script"]
+                .iter()
+                .filter_map(|k| get(k))
+                .map(|e| flatten(ctx, &e.value, 10).len())
+                .sum(),
+            services: get("services")
+                .map_or_else(Vec::new, |e| self.names(&e.value, self.ctx.key_loc(&e))),
+            tags: get("tags")
+                .map_or_else(Vec::new, |e| self.strings(&e.value, self.ctx.key_loc(&e))),
             parallel: None,
             matrix: Vec::new(),
             downloads: Downloads::Jobs(Vec::new()),
@@ -544,11 +564,11 @@ impl Builder<'_, '_> {
     }
 
     /// The top-level variables the job inherits (`inherit: variables`).
-    fn inherited_variables(&self, effective: &[REntry], top: &[Variable]) -> Vec<Variable> {
+    fn inherited_variables(&self, effective: &[REntry], top: &[Rc<Variable>]) -> Vec<Rc<Variable>> {
         let ctx = self.ctx;
         let inherit = effective
             .iter()
-            .find(|e| e.key == "inherit")
+            .find(|e| self.ctx.key_is(&e, "inherit"))
             .and_then(|e| ctx.get(&e.value, "variables"));
         match inherit {
             None => top.to_vec(),
@@ -628,7 +648,7 @@ impl Builder<'_, '_> {
         items
             .iter()
             .enumerate()
-            .map(|(index, item)| self.cache(index, item, e.key_loc))
+            .map(|(index, item)| self.cache(index, item, self.ctx.key_loc(&e)))
             .collect()
     }
 
@@ -636,7 +656,7 @@ impl Builder<'_, '_> {
         let ctx = self.ctx;
         let origin = self.item_origin(item, fallback);
         let entries = ctx.entries(item);
-        let get = |k: &str| entries.iter().find(|e| e.key == k);
+        let get = |k: &str| entries.iter().find(|e| self.ctx.key_is(&e, k));
         let valued_text = |e: &REntry| {
             self.text(&e.value).map(|t| Valued {
                 value: t,
@@ -649,7 +669,7 @@ impl Builder<'_, '_> {
                 .filter_map(|v| {
                     Some(Valued {
                         value: self.text(v)?,
-                        origin: self.item_origin(v, e.key_loc),
+                        origin: self.item_origin(v, self.ctx.key_loc(&e)),
                     })
                 })
                 .collect()
@@ -665,7 +685,7 @@ impl Builder<'_, '_> {
             None => CacheKey::Default,
             Some(k) if ctx.is_map(&k.value) => {
                 let kentries = ctx.entries(&k.value);
-                let kget = |n: &str| kentries.iter().find(|e| e.key == n);
+                let kget = |n: &str| kentries.iter().find(|e| self.ctx.key_is(&e, n));
                 let (files, commits) = match (kget("files"), kget("files_commits")) {
                     (Some(f), _) => (texts(f), false),
                     (None, Some(f)) => (texts(f), true),
@@ -687,13 +707,17 @@ impl Builder<'_, '_> {
         Cache {
             index,
             key,
-            paths: get("paths").map_or_else(Vec::new, |e| self.strings(&e.value, e.key_loc)),
+            paths: get("paths")
+                .map_or_else(Vec::new, |e| self.strings(&e.value, self.ctx.key_loc(&e))),
             untracked: get("untracked").and_then(bool_of),
             unprotect: get("unprotect").and_then(bool_of),
             policy: get("policy").and_then(valued_text),
             when: get("when").and_then(valued_text),
             fallback_keys: get("fallback_keys").map_or_else(Vec::new, texts),
-            keys: entries.iter().map(|e| (e.key.clone(), e.key_loc)).collect(),
+            keys: entries
+                .iter()
+                .map(|e| (self.ctx.key(&e).into_owned(), self.ctx.key_loc(&e)))
+                .collect(),
             origin,
             malformed: !ctx.is_map(item),
         }
@@ -705,18 +729,25 @@ impl Builder<'_, '_> {
             return None;
         }
         let entries = ctx.entries(&e.value);
-        let get = |k: &str| entries.iter().find(|x| x.key == k);
+        let get = |k: &str| entries.iter().find(|x| self.ctx.key_is(&x, k));
         let reports = get("reports")
             .map(|r| {
                 ctx.entries(&r.value)
                     .into_iter()
-                    .map(|x| (x.key.clone(), self.strings(&x.value, x.key_loc)))
+                    .map(|x| {
+                        (
+                            self.ctx.key(&x).into_owned(),
+                            self.strings(&x.value, self.ctx.key_loc(&x)),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default();
         Some(Artifacts {
-            paths: get("paths").map_or_else(Vec::new, |x| self.strings(&x.value, x.key_loc)),
-            exclude: get("exclude").map_or_else(Vec::new, |x| self.strings(&x.value, x.key_loc)),
+            paths: get("paths")
+                .map_or_else(Vec::new, |x| self.strings(&x.value, self.ctx.key_loc(&x))),
+            exclude: get("exclude")
+                .map_or_else(Vec::new, |x| self.strings(&x.value, self.ctx.key_loc(&x))),
             untracked: matches!(
                 get("untracked").and_then(|x| ctx.scalar(&x.value)),
                 Some(Value::Bool(true))
@@ -732,7 +763,7 @@ impl Builder<'_, '_> {
         flatten(ctx, &e.value, 10)
             .iter()
             .filter_map(|item| {
-                let origin = self.item_origin(item, e.key_loc);
+                let origin = self.item_origin(item, self.ctx.key_loc(&e));
                 if let Some(name) = ctx.as_str(item) {
                     return Some(Need {
                         job: name.to_string(),

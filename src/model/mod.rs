@@ -8,6 +8,7 @@ pub mod variables;
 pub use build::{build, flatten};
 
 use crate::resolve::value::{Chain, Loc, RValue};
+use std::rc::Rc;
 
 /// Where a value was written and how it got to the job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,14 +42,14 @@ pub struct Text {
 pub struct Pipeline {
     /// The stages, with GitLab's `.pre` and `.post` added.
     pub stages: Vec<String>,
-    /// Top-level `variables:`.
-    pub variables: Vec<Variable>,
+    /// Top-level `variables:` (shared with the jobs that inherit them).
+    pub variables: Vec<Rc<Variable>>,
     /// Visible jobs after `parallel` expansion, in configuration order.
     pub jobs: Vec<Job>,
     /// Visible jobs before `parallel` expansion, with their effective configuration (what
     /// `cachelint show` prints).
     pub effective: Vec<EffectiveJob>,
-    /// The resolved top level (after includes, `extends` and `!reference`).
+    /// The resolved top-level `stages` and `variables` entries, as written (for `show`).
     pub top: Vec<crate::resolve::value::REntry>,
 }
 
@@ -106,7 +107,7 @@ pub struct Job {
     pub stage_index: usize,
     pub image: Option<Valued<String>>,
     /// Effective variables: inherited top-level ones, then the job's, then matrix values.
-    pub variables: Vec<Variable>,
+    pub variables: Vec<Rc<Variable>>,
     pub caches: Vec<Cache>,
     /// Where `cache:` itself comes from (absent when the job has none).
     pub cache_origin: Option<Origin>,
@@ -115,9 +116,9 @@ pub struct Job {
     pub needs: Option<Vec<Need>>,
     /// `dependencies:` (absent when not written).
     pub dependencies: Option<Vec<Valued<String>>>,
-    pub script: Vec<Valued<String>>,
-    pub before_script: Vec<Valued<String>>,
-    pub after_script: Vec<Valued<String>>,
+    /// Lines of `before_script`, `script` and `after_script` (flattened), counted, not kept:
+    /// the effective configuration has them ([`Pipeline::effective`]).
+    pub script_lines: usize,
     pub services: Vec<Valued<String>>,
     pub tags: Vec<Valued<String>>,
     /// For a generated parallel job: its number (1-based) and the total.

@@ -99,6 +99,7 @@ impl Extender<'_, '_> {
         }
         let ctx = self.ctx;
         let entry = &self.top[i];
+        let name = ctx.key(entry).into_owned();
         let own = entry.value.clone();
         let ext = ctx.is_map(&own).then(|| ctx.get(&own, "extends")).flatten();
         let Some(ext) = ext else {
@@ -115,12 +116,12 @@ impl Extender<'_, '_> {
                     l.span,
                     format!(
                         "`{}`: `extends` must be a job name or a list of job names",
-                        entry.key
+                        name
                     ),
                 )
                 .label("not a job name")
                 .help("write `extends: .template` or `extends: [.a, .b]`")
-                .job(entry.key.clone())
+                .job(name.clone())
                 .subject("extends-value"),
             );
         }
@@ -148,12 +149,12 @@ impl Extender<'_, '_> {
                     site.span,
                     format!(
                         "`{}` cannot extend `{parent}`: `{parent}` is not a mapping of keywords",
-                        entry.key
+                        name
                     ),
                 )
                 .label("not a mapping")
                 .help("extend a job or a hidden template (`.name:` followed by keywords)")
-                .job(entry.key.clone())
+                .job(name.clone())
                 .subject(format!("extends:{parent}"));
                 if let Some(l) = ctx.loc(&pv) {
                     d = d.with_label(l.file, l.span, format!("`{parent}` is defined here"));
@@ -163,8 +164,8 @@ impl Extender<'_, '_> {
             }
             height = height.max(ph + 1);
             let step = Step::Extends {
-                child: entry.key.clone(),
-                parent: parent.clone(),
+                child: ctx.name(&name),
+                parent: ctx.name(&parent),
                 site,
             };
             let pv = ctx.with_step(pv, &step);
@@ -185,12 +186,12 @@ impl Extender<'_, '_> {
                     l.span,
                     format!(
                         "`{}` has {height} levels of `extends` above it; GitLab allows at most {MAX_NESTING} (\"nesting too deep in `extends`\")",
-                        entry.key
+                        name
                     ),
                 )
                 .label("too many levels")
                 .help("flatten the chain: let a template extend several parents in a list instead of each extending the next")
-                .job(entry.key.clone())
+                .job(name.clone())
                 .subject("extends-depth"),
             );
         }
@@ -203,7 +204,7 @@ impl Extender<'_, '_> {
     }
 
     fn unknown(&mut self, i: usize, parent: &str, site: Loc) {
-        let child = &self.top[i].key;
+        let child = &self.ctx.key(&self.top[i]).into_owned();
         let unverifiable = !self.ctx.set.unresolved.is_empty();
         if unverifiable {
             self.unverifiable
@@ -212,7 +213,12 @@ impl Extender<'_, '_> {
                 .push((child.clone(), site));
             return;
         }
-        let suggestion = did_you_mean(parent, self.top.iter().map(|e| e.key.as_str()));
+        let names: Vec<String> = self
+            .top
+            .iter()
+            .map(|e| self.ctx.key(e).into_owned())
+            .collect();
+        let suggestion = did_you_mean(parent, names.iter().map(String::as_str));
         let mut d = Diagnostic::new(
             "unknown-extends",
             Severity::Error,
@@ -272,14 +278,14 @@ impl Extender<'_, '_> {
         if !self.cycles.insert(key) {
             return;
         }
-        let names: Vec<&str> = members
+        let names: Vec<String> = members
             .iter()
             .chain(members.first())
-            .map(|&k| self.top[k].key.as_str())
+            .map(|&k| self.ctx.key(&self.top[k]).into_owned())
             .collect();
         let last = members
             .last()
-            .map(|&k| self.top[k].key.clone())
+            .map(|&k| self.ctx.key(&self.top[k]).into_owned())
             .unwrap_or_default();
         self.diags.push(
             Diagnostic::new(

@@ -44,7 +44,7 @@ pub fn resolve_references(
     let values: Vec<RValue> = top
         .iter()
         .map(|e| {
-            r.current = e.key.clone();
+            r.current = ctx.key(e).into_owned();
             r.value(e.value.clone())
         })
         .collect();
@@ -154,6 +154,7 @@ impl Resolver<'_, '_> {
         match resolved {
             // The target moved by the reference, then by whatever moved the reference itself.
             Some(r) => {
+                let path = ctx.name(&path.join(", "));
                 let moved = ctx.with_step(r, &Step::Reference { path, site });
                 if v.chain == Chain::NONE {
                     moved
@@ -260,7 +261,15 @@ impl Resolver<'_, '_> {
         .job(self.current.clone())
         .subject(format!("reference:{}", path.join(",")));
         let suggestion = if known == 0 {
-            super::extends::did_you_mean(&path[0], self.top.iter().map(|e| e.key.as_str()))
+            {
+                let names: Vec<String> = self
+                    .top
+                    .iter()
+                    .map(|e| self.ctx.key(e).into_owned())
+                    .collect();
+                super::extends::did_you_mean(&path[0], names.iter().map(String::as_str))
+                    .map(str::to_string)
+            }
         } else {
             None
         };

@@ -10,6 +10,7 @@
 use crate::load::FileSet;
 use crate::source::{FileId, Span};
 use crate::yaml::{Doc, NodeId, Tag, Value, ViaId};
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 /// A position in one file.
@@ -27,35 +28,53 @@ impl Chain {
     pub const NONE: Chain = Chain(0);
 }
 
-/// One step that moved a value.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An interned name in [`Steps`] (a job name, a `!reference` path).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Name(u32);
+
+/// One step that moved a value. Small and `Copy`: a chain arena holds one per moved value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
     /// Merged into a mapping by `<<:` (the YAML merge recorded in `file`'s document).
     Merge { file: FileId, via: ViaId },
     /// Inherited by `child` from `parent` through `extends:` written at `site`.
     Extends {
-        child: String,
-        parent: String,
+        child: Name,
+        parent: Name,
         site: Loc,
     },
-    /// Brought by `!reference [path...]` written at `site`.
-    Reference { path: Vec<String>, site: Loc },
+    /// Brought by `!reference [path]` written at `site` (`path` joined with ", ").
+    Reference { path: Name, site: Loc },
     /// Taken from `default:` (or the deprecated top-level keyword) because the job does not set
     /// `keyword`; `site` is where the default was written.
     Default {
-        keyword: String,
+        keyword: &'static str,
         site: Loc,
         top_level: bool,
     },
 }
 
-/// The arena of chains: entry `i` is (step, rest of the chain).
+/// The arena of chains: entry `i` is (step, rest of the chain), plus the interned names.
 #[derive(Debug, Default)]
 pub struct Steps {
     list: Vec<(Step, Chain)>,
+    names: Vec<String>,
+    name_index: std::collections::HashMap<String, Name>,
 }
 
 impl Steps {
+    pub fn name(&mut self, s: &str) -> Name {
+        if let Some(&n) = self.name_index.get(s) {
+            return n;
+        }
+        let n = Name(self.names.len() as u32);
+        self.names.push(s.to_string());
+        self.name_index.insert(s.to_string(), n);
+        n
+    }
+    pub fn name_str(&self, n: Name) -> &str {
+        &self.names[n.0 as usize]
+    }
     pub fn push(&mut self, step: Step, rest: Chain) -> Chain {
         self.list.push((step, rest));
         Chain(self.list.len() as u32)
@@ -91,11 +110,17 @@ pub enum RKind {
 
 #[derive(Clone, Debug)]
 pub struct REntry {
-    /// The key as Ruby's Hash identifies it (see [`crate::yaml::KeyIdent::display`]).
-    pub key: String,
-    /// Where the winning key was written.
-    pub key_loc: Loc,
+    /// The winning key, as written (read it with [`Ctx::key`]).
+    pub key: Key,
     pub value: RValue,
+}
+
+/// A mapping key as written: a node of a file's document. Entries hold this instead of the
+/// key's text, so materializing a mapping allocates nothing per key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub file: FileId,
+    pub node: NodeId,
 }
 
 impl RValue {
@@ -132,6 +157,11 @@ impl<'a> Ctx<'a> {
 
     pub fn push(&self, step: Step, rest: Chain) -> Chain {
         self.steps.borrow_mut().push(step, rest)
+    }
+
+    /// Interns a name for a [`Step`].
+    pub fn name(&self, s: &str) -> Name {
+        self.steps.borrow_mut().name(s)
     }
 
     /// The node a `Node` value stands for, aliases followed.
@@ -232,6 +262,27 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// An entry's key as Ruby's Hash identifies it (see [`crate::yaml::KeyIdent::display`]).
+    pub fn key(&self, e: &REntry) -> Cow<'a, str> {
+        match self.doc(e.key.file).key_ident(e.key.node) {
+            crate::yaml::KeyIdent::Str(s) => Cow::Borrowed(s),
+            other => Cow::Owned(other.display().into_owned()),
+        }
+    }
+
+    /// Whether an entry's key is the string `key`.
+    pub fn key_is(&self, e: &REntry, key: &str) -> bool {
+        self.doc(e.key.file).key_ident(e.key.node) == crate::yaml::KeyIdent::Str(key)
+    }
+
+    /// Where an entry's key is written.
+    pub fn key_loc(&self, e: &REntry) -> Loc {
+        Loc {
+            file: e.key.file,
+            span: self.doc(e.key.file).span(e.key.node),
+        }
+    }
+
     /// The chain of a mapping entry found by descending into a value whose chain is `outer`:
     /// a `<<:` merge inside the value happened before every step that moved the value, so it
     /// goes innermost.
@@ -248,7 +299,7 @@ impl<'a> Ctx<'a> {
     /// `outer`'s steps applied after `base`'s: the chain of a value that went through `base`,
     /// then through everything `outer` records.
     pub fn append(&self, base: Chain, outer: Chain) -> Chain {
-        let steps: Vec<Step> = self.steps.borrow().iter(outer).cloned().collect();
+        let steps: Vec<Step> = self.steps.borrow().iter(outer).copied().collect();
         steps
             .into_iter()
             .rev()
@@ -268,10 +319,9 @@ impl<'a> Ctx<'a> {
                 doc.entries(*n)
                     .iter()
                     .map(|e| REntry {
-                        key: doc.key_ident(e.key).display().into_owned(),
-                        key_loc: Loc {
+                        key: Key {
                             file: *f,
-                            span: doc.span(e.key),
+                            node: e.key,
                         },
                         value: RValue::node(*f, e.value, self.merged(*f, e.via, v.chain)),
                     })
@@ -283,7 +333,7 @@ impl<'a> Ctx<'a> {
     /// The value of `key` in a mapping.
     pub fn get(&self, v: &RValue, key: &str) -> Option<REntry> {
         match &v.kind {
-            RKind::Map(entries) => entries.iter().find(|e| e.key == key).cloned(),
+            RKind::Map(entries) => entries.iter().find(|e| self.key_is(e, key)).cloned(),
             RKind::Seq(_) => None,
             RKind::Node(f, n) => {
                 if !self.is_map(v) {
@@ -292,10 +342,9 @@ impl<'a> Ctx<'a> {
                 let doc = self.doc(*f);
                 let e = doc.get(*n, key)?;
                 Some(REntry {
-                    key: key.to_string(),
-                    key_loc: Loc {
+                    key: Key {
                         file: *f,
-                        span: doc.span(e.key),
+                        node: e.key,
                     },
                     value: RValue::node(*f, e.value, self.merged(*f, e.via, v.chain)),
                 })
@@ -336,7 +385,7 @@ impl<'a> Ctx<'a> {
 
     /// The value moved by one more step: every part of it gets `step` on its chain.
     pub fn with_step(&self, v: RValue, step: &Step) -> RValue {
-        let chain = self.push(step.clone(), v.chain);
+        let chain = self.push(*step, v.chain);
         let kind = match v.kind {
             RKind::Node(..) => v.kind,
             RKind::Map(entries) => RKind::Map(
@@ -387,20 +436,30 @@ impl<'a> Ctx<'a> {
         }
         let mut base = self.entries(&a);
         let other = self.entries(&b);
-        let mut index: std::collections::HashMap<String, usize> = base
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.key.clone(), i))
-            .collect();
+        // Job-sized mappings are small: a linear search beats hashing there.
+        let mut index: Option<std::collections::HashMap<Cow<'a, str>, usize>> = (base.len() > 32)
+            .then(|| {
+                base.iter()
+                    .enumerate()
+                    .map(|(i, e)| (self.key(e), i))
+                    .collect()
+            });
         for e in other {
-            match index.get(&e.key) {
-                Some(&i) => {
+            let k = self.key(&e);
+            let found = match &index {
+                Some(ix) => ix.get(&k).copied(),
+                None => base.iter().position(|x| self.key(x) == k),
+            };
+            match found {
+                Some(i) => {
                     let old = std::mem::replace(&mut base[i].value, RValue::map(Vec::new()));
                     base[i].value = self.deep_merge(old, e.value);
-                    base[i].key_loc = e.key_loc;
+                    base[i].key = e.key;
                 }
                 None => {
-                    index.insert(e.key.clone(), base.len());
+                    if let Some(ix) = &mut index {
+                        ix.insert(k, base.len());
+                    }
                     base.push(e);
                 }
             }
@@ -427,7 +486,7 @@ impl<'a> Ctx<'a> {
             RKind::Map(entries) => serde_json::Value::Object(
                 entries
                     .iter()
-                    .map(|e| (e.key.clone(), self.to_json(&e.value)))
+                    .map(|e| (self.key(e).into_owned(), self.to_json(&e.value)))
                     .collect(),
             ),
             RKind::Seq(items) => {
@@ -471,11 +530,15 @@ impl<'a> Ctx<'a> {
                     parent,
                     site,
                 } => vec![(
-                    format!("inherited by `{child}` from `extends: {parent}`"),
+                    format!(
+                        "inherited by `{}` from `extends: {}`",
+                        steps.name_str(*child),
+                        steps.name_str(*parent)
+                    ),
                     *site,
                 )],
                 Step::Reference { path, site } => vec![(
-                    format!("brought by `!reference [{}]`", path.join(", ")),
+                    format!("brought by `!reference [{}]`", steps.name_str(*path)),
                     *site,
                 )],
                 Step::Default {
