@@ -17,7 +17,7 @@ pub fn effective(a: &Analysis, job: Option<&str>) -> Json {
     if job.is_none() {
         let top = a.pipeline.top.as_slice();
         for key in ["stages", "variables"] {
-            if let Some(e) = top.iter().find(|e| ctx.key_is(&e, key)) {
+            if let Some(e) = top.iter().find(|e| ctx.key_is(e, key)) {
                 out.insert(key.to_string(), plain(&ctx, &e.value));
             }
         }

@@ -162,8 +162,8 @@ pub fn build(
 impl Builder<'_, '_> {
     fn origin(&self, e: &REntry) -> Origin {
         Origin {
-            loc: self.ctx.loc(&e.value).unwrap_or(self.ctx.key_loc(&e)),
-            key: Some(self.ctx.key_loc(&e)),
+            loc: self.ctx.loc(&e.value).unwrap_or(self.ctx.key_loc(e)),
+            key: Some(self.ctx.key_loc(e)),
             alias: self.ctx.alias_site(&e.value),
             chain: e.value.chain,
         }
@@ -264,12 +264,12 @@ impl Builder<'_, '_> {
                     Diagnostic::new(
                         "conflicting-default",
                         Severity::Error,
-                        self.ctx.key_loc(&top).file,
-                        self.ctx.key_loc(&top).span,
+                        self.ctx.key_loc(top).file,
+                        self.ctx.key_loc(top).span,
                         format!("`{key}` is set both at the top level and in `default:`; GitLab rejects this (\"{key} is defined in top-level and `default:` entry\")"),
                     )
                     .label("top-level keyword")
-                    .with_label(self.ctx.key_loc(&d).file, self.ctx.key_loc(&d).span, "also set here")
+                    .with_label(self.ctx.key_loc(d).file, self.ctx.key_loc(d).span, "also set here")
                     .help(format!("keep only `default:{key}` (the top-level form is deprecated)"))
                     .subject(format!("default:{key}")),
                 );
@@ -283,7 +283,7 @@ impl Builder<'_, '_> {
     /// A visible job's value, or `None` for hidden jobs and keys that are not jobs.
     fn job_value(&mut self, entry: &REntry) -> Option<RValue> {
         let ctx = self.ctx;
-        let key = &*self.ctx.key(&entry);
+        let key = &*self.ctx.key(entry);
         if RESERVED.contains(&key) || key.starts_with('.') {
             return None;
         }
@@ -305,8 +305,8 @@ impl Builder<'_, '_> {
             let mut d = Diagnostic::new(
                 "job-without-script",
                 Severity::Error,
-                self.ctx.key_loc(&entry).file,
-                self.ctx.key_loc(&entry).span,
+                self.ctx.key_loc(entry).file,
+                self.ctx.key_loc(entry).span,
                 format!("`{key}` is read as a job, but it has no `script`, `run` or `trigger` (\"config should implement the script:, run:, or trigger: keyword\")"),
             )
             .label("read as a job")
@@ -350,7 +350,7 @@ impl Builder<'_, '_> {
         };
         for key in INHERITABLE {
             // A keyword set to null counts as not set.
-            if let Some(pos) = entries.iter().position(|e| self.ctx.key_is(&e, key)) {
+            if let Some(pos) = entries.iter().position(|e| self.ctx.key_is(e, key)) {
                 if !ctx.is_null(&entries[pos].value) {
                     continue;
                 }
@@ -362,7 +362,7 @@ impl Builder<'_, '_> {
             if let Some((d, top_level)) = defaults.get(*key) {
                 let step = Step::Default {
                     keyword: key,
-                    site: self.ctx.key_loc(&d),
+                    site: self.ctx.key_loc(d),
                     top_level: *top_level,
                 };
                 entries.push(REntry {
@@ -384,7 +384,7 @@ impl Builder<'_, '_> {
         stages: &[String],
     ) -> Vec<Job> {
         let ctx = self.ctx;
-        let get = |k: &str| effective.iter().find(|e| self.ctx.key_is(&e, k));
+        let get = |k: &str| effective.iter().find(|e| self.ctx.key_is(e, k));
         let base = self.job(entry, effective, top_vars, stages);
         let Some(parallel) = get("parallel") else {
             return vec![base];
@@ -474,7 +474,7 @@ impl Builder<'_, '_> {
     }
 
     fn too_many(&mut self, entry: &REntry, parallel: &REntry, count: u64) {
-        let at = self.ctx.key_loc(&parallel);
+        let at = self.ctx.key_loc(parallel);
         self.diags.push(
             Diagnostic::new(
                 "too-many-parallel-jobs",
@@ -489,7 +489,7 @@ impl Builder<'_, '_> {
             )
             .label(format!("{count} jobs"))
             .help("split the matrix into several jobs, or drop combinations that are not needed")
-            .job(self.ctx.key(&entry).into_owned())
+            .job(self.ctx.key(entry).into_owned())
             .subject("parallel"),
         );
     }
@@ -503,7 +503,7 @@ impl Builder<'_, '_> {
         stages: &[String],
     ) -> Job {
         let ctx = self.ctx;
-        let get = |k: &str| effective.iter().find(|e| self.ctx.key_is(&e, k));
+        let get = |k: &str| effective.iter().find(|e| self.ctx.key_is(e, k));
         let stage = match get("stage") {
             Some(e) => Valued {
                 value: ruby_to_s(ctx, &e.value),
@@ -512,7 +512,7 @@ impl Builder<'_, '_> {
             None => Valued {
                 value: "test".into(),
                 origin: Origin {
-                    loc: self.ctx.key_loc(&entry),
+                    loc: self.ctx.key_loc(entry),
                     key: None,
                     alias: None,
                     chain: Chain::NONE,
@@ -535,9 +535,9 @@ impl Builder<'_, '_> {
             None => (Vec::new(), None),
         };
         Job {
-            name: self.ctx.key(&entry).into_owned(),
-            base: self.ctx.key(&entry).into_owned(),
-            key: self.ctx.key_loc(&entry),
+            name: self.ctx.key(entry).into_owned(),
+            base: self.ctx.key(entry).into_owned(),
+            key: self.ctx.key_loc(entry),
             stage,
             stage_index,
             image: get("image").and_then(|e| self.image(e)),
@@ -546,16 +546,16 @@ impl Builder<'_, '_> {
             cache_origin,
             artifacts: get("artifacts").and_then(|e| self.artifacts(e)),
             needs: get("needs").map(|e| self.needs(e)),
-            dependencies: get("dependencies").map(|e| self.strings(&e.value, self.ctx.key_loc(&e))),
+            dependencies: get("dependencies").map(|e| self.strings(&e.value, self.ctx.key_loc(e))),
             script_lines: ["before_script", "script", "after_script"]
                 .iter()
                 .filter_map(|k| get(k))
                 .map(|e| flatten(ctx, &e.value, 10).len())
                 .sum(),
             services: get("services")
-                .map_or_else(Vec::new, |e| self.names(&e.value, self.ctx.key_loc(&e))),
+                .map_or_else(Vec::new, |e| self.names(&e.value, self.ctx.key_loc(e))),
             tags: get("tags")
-                .map_or_else(Vec::new, |e| self.strings(&e.value, self.ctx.key_loc(&e))),
+                .map_or_else(Vec::new, |e| self.strings(&e.value, self.ctx.key_loc(e))),
             parallel: None,
             matrix: Vec::new(),
             downloads: Downloads::Jobs(Vec::new()),
@@ -568,7 +568,7 @@ impl Builder<'_, '_> {
         let ctx = self.ctx;
         let inherit = effective
             .iter()
-            .find(|e| self.ctx.key_is(&e, "inherit"))
+            .find(|e| self.ctx.key_is(e, "inherit"))
             .and_then(|e| ctx.get(&e.value, "variables"));
         match inherit {
             None => top.to_vec(),
@@ -648,7 +648,7 @@ impl Builder<'_, '_> {
         items
             .iter()
             .enumerate()
-            .map(|(index, item)| self.cache(index, item, self.ctx.key_loc(&e)))
+            .map(|(index, item)| self.cache(index, item, self.ctx.key_loc(e)))
             .collect()
     }
 
@@ -656,7 +656,7 @@ impl Builder<'_, '_> {
         let ctx = self.ctx;
         let origin = self.item_origin(item, fallback);
         let entries = ctx.entries(item);
-        let get = |k: &str| entries.iter().find(|e| self.ctx.key_is(&e, k));
+        let get = |k: &str| entries.iter().find(|e| self.ctx.key_is(e, k));
         let valued_text = |e: &REntry| {
             self.text(&e.value).map(|t| Valued {
                 value: t,
@@ -669,7 +669,7 @@ impl Builder<'_, '_> {
                 .filter_map(|v| {
                     Some(Valued {
                         value: self.text(v)?,
-                        origin: self.item_origin(v, self.ctx.key_loc(&e)),
+                        origin: self.item_origin(v, self.ctx.key_loc(e)),
                     })
                 })
                 .collect()
@@ -685,7 +685,7 @@ impl Builder<'_, '_> {
             None => CacheKey::Default,
             Some(k) if ctx.is_map(&k.value) => {
                 let kentries = ctx.entries(&k.value);
-                let kget = |n: &str| kentries.iter().find(|e| self.ctx.key_is(&e, n));
+                let kget = |n: &str| kentries.iter().find(|e| self.ctx.key_is(e, n));
                 let (files, commits) = match (kget("files"), kget("files_commits")) {
                     (Some(f), _) => (texts(f), false),
                     (None, Some(f)) => (texts(f), true),
@@ -708,7 +708,7 @@ impl Builder<'_, '_> {
             index,
             key,
             paths: get("paths")
-                .map_or_else(Vec::new, |e| self.strings(&e.value, self.ctx.key_loc(&e))),
+                .map_or_else(Vec::new, |e| self.strings(&e.value, self.ctx.key_loc(e))),
             untracked: get("untracked").and_then(bool_of),
             unprotect: get("unprotect").and_then(bool_of),
             policy: get("policy").and_then(valued_text),
@@ -716,7 +716,7 @@ impl Builder<'_, '_> {
             fallback_keys: get("fallback_keys").map_or_else(Vec::new, texts),
             keys: entries
                 .iter()
-                .map(|e| (self.ctx.key(&e).into_owned(), self.ctx.key_loc(&e)))
+                .map(|e| (self.ctx.key(e).into_owned(), self.ctx.key_loc(e)))
                 .collect(),
             origin,
             malformed: !ctx.is_map(item),
@@ -729,7 +729,7 @@ impl Builder<'_, '_> {
             return None;
         }
         let entries = ctx.entries(&e.value);
-        let get = |k: &str| entries.iter().find(|x| self.ctx.key_is(&x, k));
+        let get = |k: &str| entries.iter().find(|x| self.ctx.key_is(x, k));
         let reports = get("reports")
             .map(|r| {
                 ctx.entries(&r.value)
@@ -745,9 +745,9 @@ impl Builder<'_, '_> {
             .unwrap_or_default();
         Some(Artifacts {
             paths: get("paths")
-                .map_or_else(Vec::new, |x| self.strings(&x.value, self.ctx.key_loc(&x))),
+                .map_or_else(Vec::new, |x| self.strings(&x.value, self.ctx.key_loc(x))),
             exclude: get("exclude")
-                .map_or_else(Vec::new, |x| self.strings(&x.value, self.ctx.key_loc(&x))),
+                .map_or_else(Vec::new, |x| self.strings(&x.value, self.ctx.key_loc(x))),
             untracked: matches!(
                 get("untracked").and_then(|x| ctx.scalar(&x.value)),
                 Some(Value::Bool(true))
@@ -763,7 +763,7 @@ impl Builder<'_, '_> {
         flatten(ctx, &e.value, 10)
             .iter()
             .filter_map(|item| {
-                let origin = self.item_origin(item, self.ctx.key_loc(&e));
+                let origin = self.item_origin(item, self.ctx.key_loc(e));
                 if let Some(name) = ctx.as_str(item) {
                     return Some(Need {
                         job: name.to_string(),

@@ -14,7 +14,7 @@ pub fn merge_includes(ctx: &Ctx<'_>) -> Option<RValue> {
         return Some(v);
     }
     let mut entries = ctx.entries(&v);
-    entries.retain(|e| !ctx.key_is(&e, "include"));
+    entries.retain(|e| !ctx.key_is(e, "include"));
     Some(RValue {
         kind: RKind::Map(entries),
         chain: Chain::NONE,

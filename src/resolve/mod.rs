@@ -33,7 +33,7 @@ pub fn resolve(ctx: &Ctx<'_>, diags: &mut Vec<Diagnostic>) -> Resolved {
     let index: HashMap<String, usize> = top
         .iter()
         .enumerate()
-        .map(|(i, e)| (ctx.key(&e).into_owned(), i))
+        .map(|(i, e)| (ctx.key(e).into_owned(), i))
         .collect();
     let top = extends::apply_extends(ctx, top, &index, diags);
     let top = reference::resolve_references(ctx, top, &index, diags);
