@@ -36,8 +36,20 @@ impl Analysis {
         let steps = RefCell::new(Steps::default());
         let pipeline = {
             let ctx = Ctx::new(&set, &steps);
+            let t = std::time::Instant::now();
             let resolved = resolve::resolve(&ctx, diags);
-            model::build(&ctx, resolved, keep_effective, diags)
+            let t_resolve = t.elapsed();
+            let pipeline = model::build(&ctx, resolved, keep_effective, diags);
+            if std::env::var_os("CACHELINT_TIMINGS").is_some() {
+                eprintln!(
+                    "cachelint timings: resolve {:.1} ms, model {:.1} ms, {} jobs, {} provenance steps",
+                    t_resolve.as_secs_f64() * 1e3,
+                    (t.elapsed() - t_resolve).as_secs_f64() * 1e3,
+                    pipeline.jobs.len(),
+                    steps.borrow().len()
+                );
+            }
+            pipeline
         };
         Analysis {
             set,
@@ -103,7 +115,16 @@ pub fn check(roots: &[PathBuf], options: &Options) -> Outcome {
     let mut diagnostics = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for root in roots {
-        match load::load(root, options.project_root.as_deref(), &options.limits) {
+        let t = std::time::Instant::now();
+        let loaded = load::load(root, options.project_root.as_deref(), &options.limits);
+        if std::env::var_os("CACHELINT_TIMINGS").is_some() {
+            eprintln!(
+                "cachelint timings: load {:.1} ms ({})",
+                t.elapsed().as_secs_f64() * 1e3,
+                root.display()
+            );
+        }
+        match loaded {
             Ok(set) => {
                 let idx = analyses.len();
                 let mut diags = Vec::new();

@@ -348,13 +348,16 @@ impl Builder<'_, '_> {
                 _ => ctx.items(&i.value).iter().any(|x| ctx.as_str(x) == Some(k)),
             },
         };
+        let written: Vec<std::borrow::Cow<'_, str>> = entries.iter().map(|e| ctx.key(e)).collect();
+        let mut unset = vec![false; entries.len()];
+        let mut added = Vec::new();
         for key in INHERITABLE {
             // A keyword set to null counts as not set.
-            if let Some(pos) = entries.iter().position(|e| self.ctx.key_is(e, key)) {
+            if let Some(pos) = written.iter().position(|k| k == key) {
                 if !ctx.is_null(&entries[pos].value) {
                     continue;
                 }
-                entries.remove(pos);
+                unset[pos] = true;
             }
             if !allowed(key) {
                 continue;
@@ -365,12 +368,21 @@ impl Builder<'_, '_> {
                     site: self.ctx.key_loc(d),
                     top_level: *top_level,
                 };
-                entries.push(REntry {
+                added.push(REntry {
                     key: d.key,
                     value: ctx.with_step(d.value.clone(), &step),
                 });
             }
         }
+        if unset.iter().any(|u| *u) {
+            entries = entries
+                .into_iter()
+                .zip(unset)
+                .filter(|(_, u)| !u)
+                .map(|(e, _)| e)
+                .collect();
+        }
+        entries.extend(added);
         let _ = entry;
         entries
     }
@@ -384,8 +396,9 @@ impl Builder<'_, '_> {
         stages: &[String],
     ) -> Vec<Job> {
         let ctx = self.ctx;
-        let get = |k: &str| effective.iter().find(|e| self.ctx.key_is(e, k));
-        let base = self.job(entry, effective, top_vars, stages);
+        let keyed = Keyed::new(ctx, effective);
+        let get = |k: &str| keyed.get(k);
+        let base = self.job(entry, &keyed, top_vars, stages);
         let Some(parallel) = get("parallel") else {
             return vec![base];
         };
@@ -498,12 +511,12 @@ impl Builder<'_, '_> {
     fn job(
         &mut self,
         entry: &REntry,
-        effective: &[REntry],
+        effective: &Keyed<'_, '_>,
         top_vars: &[Rc<Variable>],
         stages: &[String],
     ) -> Job {
         let ctx = self.ctx;
-        let get = |k: &str| effective.iter().find(|e| self.ctx.key_is(e, k));
+        let get = |k: &str| effective.get(k);
         let stage = match get("stage") {
             Some(e) => Valued {
                 value: ruby_to_s(ctx, &e.value),
@@ -523,7 +536,7 @@ impl Builder<'_, '_> {
             .iter()
             .position(|s| *s == stage.value)
             .unwrap_or(stages.len());
-        let mut variables = self.inherited_variables(effective, top_vars);
+        let mut variables = self.inherited_variables(effective.get("inherit"), top_vars);
         if let Some(e) = get("variables") {
             for v in self.variables(&e.value, VariableSource::Job) {
                 variables.retain(|x| x.name != v.name);
@@ -564,12 +577,13 @@ impl Builder<'_, '_> {
     }
 
     /// The top-level variables the job inherits (`inherit: variables`).
-    fn inherited_variables(&self, effective: &[REntry], top: &[Rc<Variable>]) -> Vec<Rc<Variable>> {
+    fn inherited_variables(
+        &self,
+        inherit: Option<&REntry>,
+        top: &[Rc<Variable>],
+    ) -> Vec<Rc<Variable>> {
         let ctx = self.ctx;
-        let inherit = effective
-            .iter()
-            .find(|e| self.ctx.key_is(e, "inherit"))
-            .and_then(|e| ctx.get(&e.value, "variables"));
+        let inherit = inherit.and_then(|e| ctx.get(&e.value, "variables"));
         match inherit {
             None => top.to_vec(),
             Some(i) => match ctx.scalar(&i.value) {
@@ -656,7 +670,8 @@ impl Builder<'_, '_> {
         let ctx = self.ctx;
         let origin = self.item_origin(item, fallback);
         let entries = ctx.entries(item);
-        let get = |k: &str| entries.iter().find(|e| self.ctx.key_is(e, k));
+        let keyed = Keyed::new(ctx, &entries);
+        let get = |k: &str| keyed.get(k);
         let valued_text = |e: &REntry| {
             self.text(&e.value).map(|t| Valued {
                 value: t,
@@ -729,7 +744,8 @@ impl Builder<'_, '_> {
             return None;
         }
         let entries = ctx.entries(&e.value);
-        let get = |k: &str| entries.iter().find(|x| self.ctx.key_is(x, k));
+        let keyed = Keyed::new(ctx, &entries);
+        let get = |k: &str| keyed.get(k);
         let reports = get("reports")
             .map(|r| {
                 ctx.entries(&r.value)
@@ -791,6 +807,27 @@ impl Builder<'_, '_> {
                 })
             })
             .collect()
+    }
+}
+
+/// A mapping's entries with their keys read once, for repeated lookups.
+struct Keyed<'e, 'a> {
+    entries: &'e [REntry],
+    keys: Vec<std::borrow::Cow<'a, str>>,
+}
+
+impl<'e, 'a> Keyed<'e, 'a> {
+    fn new(ctx: &Ctx<'a>, entries: &'e [REntry]) -> Keyed<'e, 'a> {
+        Keyed {
+            entries,
+            keys: entries.iter().map(|e| ctx.key(e)).collect(),
+        }
+    }
+    fn get(&self, key: &str) -> Option<&'e REntry> {
+        self.keys
+            .iter()
+            .position(|k| k == key)
+            .map(|i| &self.entries[i])
     }
 }
 

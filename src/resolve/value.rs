@@ -63,6 +63,13 @@ pub struct Steps {
 }
 
 impl Steps {
+    /// How many steps the arena holds.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
     pub fn name(&mut self, s: &str) -> Name {
         if let Some(&n) = self.name_index.get(s) {
             return n;
