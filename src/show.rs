@@ -30,7 +30,7 @@ pub fn effective(a: &Analysis, job: Option<&str>) -> Json {
         for e in ctx.entries(&j.value) {
             let value = match &*ctx.key(&e) {
                 "cache" => caches(&ctx, &e.value),
-                "script" | "before_script" | "after_script" => Json::Array(
+                "script" | "before_script" | "after_script" | "rules" => Json::Array(
                     crate::model::flatten(&ctx, &e.value, 10)
                         .iter()
                         .map(|v| plain(&ctx, v))

@@ -117,6 +117,12 @@ fn model_summary(a: &Analysis) -> String {
         };
         out.push_str(&format!("  downloads ({how}) {from:?}\n"));
         out.push_str(&format!("  script lines: {}\n", j.script_lines));
+        for r in j.rules.iter().flatten() {
+            out.push_str(&format!(
+                "  rule if={:?} changes={} exists={} when={:?}\n",
+                r.condition, r.changes, r.exists, r.when
+            ));
+        }
         if !j.tags.is_empty() {
             let t: Vec<&str> = j.tags.iter().map(|s| s.value.as_str()).collect();
             out.push_str(&format!("  tags {t:?}\n"));

@@ -4,8 +4,8 @@
 //! artifact downloads of each job (`Ci::BuildDependencies`).
 
 use super::{
-    Artifacts, Cache, CacheKey, Downloads, EffectiveJob, Job, Need, Origin, Pipeline, Text, Valued,
-    Variable, VariableSource,
+    Artifacts, Cache, CacheKey, Downloads, EffectiveJob, Job, JobRule, Need, Origin, Pipeline,
+    Text, Valued, Variable, VariableSource,
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::resolve::Resolved;
@@ -573,7 +573,29 @@ impl Builder<'_, '_> {
             matrix: Vec::new(),
             downloads: Downloads::Jobs(Vec::new()),
             trigger: get("trigger").is_some(),
+            rules: get("rules").map(|e| self.rules(e)),
         }
+    }
+
+    fn rules(&self, e: &REntry) -> Vec<JobRule> {
+        let ctx = self.ctx;
+        flatten(ctx, &e.value, 10)
+            .iter()
+            .filter(|r| ctx.is_map(r))
+            .map(|r| {
+                let text = |k: &str| {
+                    ctx.get(r, k)
+                        .and_then(|x| ctx.scalar_text(&x.value).map(str::to_string))
+                };
+                JobRule {
+                    condition: text("if"),
+                    changes: ctx.get(r, "changes").is_some(),
+                    exists: ctx.get(r, "exists").is_some(),
+                    when: text("when"),
+                    origin: self.item_origin(r, ctx.key_loc(e)),
+                }
+            })
+            .collect()
     }
 
     /// The top-level variables the job inherits (`inherit: variables`).
@@ -764,11 +786,19 @@ impl Builder<'_, '_> {
                 .map_or_else(Vec::new, |x| self.strings(&x.value, self.ctx.key_loc(x))),
             exclude: get("exclude")
                 .map_or_else(Vec::new, |x| self.strings(&x.value, self.ctx.key_loc(x))),
-            untracked: matches!(
-                get("untracked").and_then(|x| ctx.scalar(&x.value)),
-                Some(Value::Bool(true))
-            ),
-            when: get("when").and_then(|x| ctx.as_str(&x.value).map(str::to_string)),
+            untracked: get("untracked").and_then(|x| match ctx.scalar(&x.value) {
+                Some(Value::Bool(b)) => Some(Valued {
+                    value: *b,
+                    origin: self.origin(x),
+                }),
+                _ => None,
+            }),
+            when: get("when").and_then(|x| {
+                Some(Valued {
+                    value: ctx.as_str(&x.value)?.to_string(),
+                    origin: self.origin(x),
+                })
+            }),
             reports,
             origin: self.origin(e),
         })

@@ -121,6 +121,8 @@ pub struct Job {
     pub script_lines: usize,
     pub services: Vec<Valued<String>>,
     pub tags: Vec<Valued<String>>,
+    /// `rules:` (flattened), absent when not written.
+    pub rules: Option<Vec<JobRule>>,
     /// For a generated parallel job: its number (1-based) and the total.
     pub parallel: Option<(u32, u32)>,
     /// For a generated matrix job: its variables.
@@ -129,6 +131,20 @@ pub struct Job {
     pub downloads: Downloads,
     /// A trigger job (no script of its own).
     pub trigger: bool,
+}
+
+/// One item of a job's `rules:`: what it tests and what it sets.
+#[derive(Clone, Debug)]
+pub struct JobRule {
+    /// `if:` as written.
+    pub condition: Option<String>,
+    /// Has `changes:` (the job depends on which files a push changed).
+    pub changes: bool,
+    /// Has `exists:`.
+    pub exists: bool,
+    /// `when:` as written (`never`, `manual`, ...).
+    pub when: Option<String>,
+    pub origin: Origin,
 }
 
 #[derive(Clone, Debug)]
@@ -190,8 +206,8 @@ pub enum CacheKey {
 pub struct Artifacts {
     pub paths: Vec<Valued<String>>,
     pub exclude: Vec<Valued<String>>,
-    pub untracked: bool,
-    pub when: Option<String>,
+    pub untracked: Option<Valued<bool>>,
+    pub when: Option<Valued<String>>,
     /// `reports:` type → its paths.
     pub reports: Vec<(String, Vec<Valued<String>>)>,
     pub origin: Origin,
