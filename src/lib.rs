@@ -8,6 +8,7 @@ pub mod load;
 pub mod model;
 pub mod report;
 pub mod resolve;
+pub mod rules;
 pub mod show;
 pub mod source;
 pub mod yaml;
@@ -49,6 +50,12 @@ impl Analysis {
                     steps.borrow().len()
                 );
             }
+            let assumed = std::collections::HashMap::new();
+            diags.extend(rules::check(&rules::RuleContext {
+                pipeline: &pipeline,
+                ctx,
+                assumed: &assumed,
+            }));
             pipeline
         };
         Analysis {

@@ -361,12 +361,12 @@ fn normalize(parts: Vec<Part>) -> Expanded {
 }
 
 /// The expanded value as text, with unknown variables shown as `${NAME}`.
-pub fn display(parts: &Expanded) -> String {
+pub fn display(parts: &[Part]) -> String {
     parts
         .iter()
         .map(|p| match p {
             Part::Text(t) => t.clone(),
-            Part::Var { name, .. } => format!("${{{name}}}"),
+            Part::Var { name, .. } => format!("${name}"),
         })
         .collect()
 }
@@ -403,7 +403,13 @@ mod tests {
             }
         );
         // Go has no default values: `${X:-y}` names the variable `X:-y`.
-        assert_eq!(display(&expand_go("${X:-y}", &v)), "${X:-y}");
+        assert_eq!(
+            expand_go("${X:-y}", &v),
+            vec![Part::Var {
+                name: "X:-y".into(),
+                scope: None
+            }]
+        );
     }
 
     #[test]

@@ -1,0 +1,243 @@
+//! `cache-artifact-overlap`: the runner restores caches before it downloads artifacts
+//! (`common/build.go`: `restore_cache` then `download_artifacts`), so an artifact from another
+//! job that covers a cached path overwrites the restored cache; and a path that is both cached
+//! and uploaded as an artifact by the same job reaches every later job as an artifact, over
+//! that job's own cache of it.
+
+use super::{Rule, RuleContext, at, job_variables, primary, written_jobs};
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::variables::{display, expand_shell};
+
+pub struct CacheArtifactOverlap;
+
+/// A path as the runner matches it: relative to the project, no `./`, no trailing `/`.
+fn normal(p: &str) -> String {
+    let p = p.trim();
+    let p = p.strip_prefix("$CI_PROJECT_DIR/").unwrap_or(p);
+    let p = p.strip_prefix("${CI_PROJECT_DIR}/").unwrap_or(p);
+    let mut out: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    out.join("/")
+}
+
+fn is_glob(p: &str) -> bool {
+    p.contains(['*', '?', '[', '{'])
+}
+
+/// Whether doublestar pattern `pattern` matches path `path` (`**` any number of directories,
+/// `*` and `?` within one, `[...]` classes, `{a,b}` alternatives).
+fn glob_match(pattern: &str, path: &str) -> bool {
+    let mut re = String::from("^");
+    let mut chars = pattern.chars().peekable();
+    let mut braces = 0;
+    while let Some(c) = chars.next() {
+        match c {
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                if chars.peek() == Some(&'/') {
+                    chars.next();
+                    re.push_str("(?:.*/)?");
+                } else {
+                    re.push_str(".*");
+                }
+            }
+            '*' => re.push_str("[^/]*"),
+            '?' => re.push_str("[^/]"),
+            '[' => re.push('['),
+            ']' => re.push(']'),
+            '{' => {
+                braces += 1;
+                re.push_str("(?:");
+            }
+            '}' if braces > 0 => {
+                braces -= 1;
+                re.push(')');
+            }
+            ',' if braces > 0 => re.push('|'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    regex::Regex::new(&re).is_ok_and(|r| r.is_match(path))
+}
+
+/// Whether the files under cache path `a` and artifact path `b` can meet: the same path, one
+/// inside the other (a directory path takes its whole subtree), or a pattern matching the
+/// other path or a directory above it.
+pub fn overlap(a: &str, b: &str) -> bool {
+    let (a, b) = (normal(a), normal(b));
+    if a.is_empty() || b.is_empty() {
+        return a == b;
+    }
+    let inside = |x: &str, y: &str| x == y || x.starts_with(&format!("{y}/"));
+    match (is_glob(&a), is_glob(&b)) {
+        (false, false) => inside(&a, &b) || inside(&b, &a),
+        (true, true) => a == b,
+        (true, false) => ancestors(&b).any(|p| glob_match(&a, p)) || glob_prefix_inside(&a, &b),
+        (false, true) => ancestors(&a).any(|p| glob_match(&b, p)) || glob_prefix_inside(&b, &a),
+    }
+}
+
+/// Whether artifact path `artifact` takes everything under cache path `cached`.
+fn covers(artifact: &str, cached: &str) -> bool {
+    let (a, c) = (normal(artifact), normal(cached));
+    if is_glob(&a) {
+        return ancestors(&c).any(|p| glob_match(&a, p));
+    }
+    c == a || c.starts_with(&format!("{a}/"))
+}
+
+/// `dir/x/y` → `dir/x/y`, `dir/x`, `dir`.
+fn ancestors(p: &str) -> impl Iterator<Item = &str> {
+    let mut cur = Some(p);
+    std::iter::from_fn(move || {
+        let here = cur?;
+        cur = here.rfind('/').map(|i| &here[..i]);
+        Some(here)
+    })
+}
+
+/// A pattern whose fixed leading directories lie inside the literal path (`build/**/*.o` and
+/// `build`).
+fn glob_prefix_inside(pattern: &str, literal: &str) -> bool {
+    let fixed: Vec<&str> = pattern.split('/').take_while(|s| !is_glob(s)).collect();
+    !fixed.is_empty() && {
+        let f = fixed.join("/");
+        f == literal || f.starts_with(&format!("{literal}/"))
+    }
+}
+
+impl Rule for CacheArtifactOverlap {
+    fn name(&self) -> &'static str {
+        "cache-artifact-overlap"
+    }
+
+    fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+        let jobs = &cx.pipeline.jobs;
+        for (ji, job) in written_jobs(cx.pipeline) {
+            if job.caches.is_empty() {
+                continue;
+            }
+            let vars = job_variables(cx, job);
+            let from = cx.pipeline.downloads(ji);
+            for cache in &job.caches {
+                for path in &cache.paths {
+                    let cached = display(&expand_shell(&path.value, &vars));
+                    // Artifacts of jobs this one downloads: extracted after the cache.
+                    let mut hits: Vec<(usize, &crate::model::Valued<String>)> = Vec::new();
+                    for &k in &from {
+                        if jobs[k].base == job.base {
+                            continue;
+                        }
+                        let Some(art) = &jobs[k].artifacts else {
+                            continue;
+                        };
+                        let kvars = job_variables(cx, &jobs[k]);
+                        for a in &art.paths {
+                            let artifact = display(&expand_shell(&a.value, &kvars));
+                            if overlap(&cached, &artifact)
+                                && !hits.iter().any(|(h, _)| jobs[*h].base == jobs[k].base)
+                            {
+                                hits.push((k, a));
+                            }
+                        }
+                    }
+                    if !hits.is_empty() {
+                        let names: Vec<String> = hits
+                            .iter()
+                            .map(|(k, _)| format!("`{}`", jobs[*k].base))
+                            .collect();
+                        let mut d = at(
+                            cx,
+                            self.name(),
+                            Severity::Warning,
+                            &path.origin,
+                            job,
+                            format!(
+                                "cache path `{}` of job `{}` is overwritten by the artifacts it downloads from {}: the runner restores the cache first and extracts artifacts over it",
+                                path.value,
+                                job.base,
+                                names.join(", ")
+                            ),
+                        )
+                        .label("cached here")
+                        .help("cache a different directory than the one passed as an artifact, or stop downloading it (`needs: [{job: ..., artifacts: false}]` or `dependencies: []`)")
+                        .subject(format!("overlap:{}", path.value));
+                        for (k, a) in hits.iter().take(3) {
+                            let (f, s) = primary(&a.origin);
+                            d.labels.push(Label {
+                                file: f,
+                                span: s,
+                                message: format!("artifact of `{}`", jobs[*k].base),
+                            });
+                        }
+                        out.push(d);
+                        continue;
+                    }
+                    // The job's own artifacts, when they take the whole cached directory: files
+                    // restored from the cache (left by earlier pipelines) leave as artifacts too.
+                    let own = job.artifacts.as_ref().and_then(|art| {
+                        art.paths.iter().find(|a| {
+                            let artifact = display(&expand_shell(&a.value, &vars));
+                            overlap(&cached, &artifact) && covers(&artifact, &cached)
+                        })
+                    });
+                    if let Some(a) = own {
+                        let (f, s) = primary(&a.origin);
+                        let mut d = at(
+                            cx,
+                            self.name(),
+                            Severity::Warning,
+                            &path.origin,
+                            job,
+                            format!(
+                                "cache path `{}` of job `{}` is also uploaded as its artifact `{}`: files restored from the cache, left by earlier pipelines, are uploaded with the new ones, and jobs that download the artifact get them over their own cache",
+                                path.value, job.base, a.value
+                            ),
+                        )
+                        .label("cached here")
+                        .help("keep build outputs in artifacts and tool caches in the cache, in different directories")
+                        .subject(format!("own-overlap:{}", path.value));
+                        d.labels.push(Label {
+                            file: f,
+                            span: s,
+                            message: "also an artifact here".into(),
+                        });
+                        out.push(d);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::overlap;
+
+    #[test]
+    fn paths_overlap_when_one_contains_the_other() {
+        assert!(overlap("node_modules/", "node_modules"));
+        assert!(overlap("./build", "build/out.txt"));
+        assert!(overlap("vendor/bundle", "vendor"));
+        assert!(!overlap("node_modules", "node_modules2"));
+        assert!(!overlap(".cache/pip", "dist"));
+    }
+
+    #[test]
+    fn patterns_overlap_what_they_match() {
+        assert!(overlap("build/**/*.o", "build"));
+        assert!(overlap("target/*/deps", "target/release/deps"));
+        assert!(!overlap("dist", "*/index.html"));
+        assert!(overlap("public/", "public/**"));
+        assert!(!overlap("*.log", "coverage/"));
+    }
+}

@@ -1,0 +1,337 @@
+//! `cache-key-collision`: jobs that can use the same cache key but cache different paths. Each
+//! job uploads its own archive under the key (`<cache dir>/<key>/cache.zip`), so they overwrite
+//! each other's cache, and a job restores a cache made of another job's files.
+//!
+//! Keys are compared symbolically, as GitLab and the runner compute them: a literal key with its
+//! variables expanded (Go `os.Expand`); GitLab's implicit key `default`; `key:files` by its files
+//! and its prefix (`<index>_<file names>` when there is none, `Build::Cache#cache_prefix`). A
+//! pipeline-wide variable (or one defined nowhere in the configuration) has the same value in
+//! every job; per-job variables (`CI_JOB_NAME`, ...) and job or matrix variables with different
+//! values differ. Caches are indexed by key: no pairwise comparison.
+
+use super::{Rule, RuleContext, job_variables, primary};
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::variables::{Part, Scope, expand_go, expand_shell};
+use crate::model::{Cache, CacheKey, Job};
+use std::collections::{BTreeSet, HashMap};
+
+pub struct CacheKeyCollision;
+
+/// A cache key as far as it can be known statically: the text to compare (equal keys are
+/// equal in every pipeline) and the text to show.
+pub struct SymbolicKey {
+    pub canonical: String,
+    pub display: String,
+}
+
+/// The key of cache `cache` of job `job_index`, or `None` when it is invalid.
+pub fn symbolic_key(
+    job_index: usize,
+    job: &Job,
+    cache: &Cache,
+    vars: &HashMap<String, (String, bool)>,
+) -> Option<SymbolicKey> {
+    let render = |parts: &[Part], canonical: &mut String, display: &mut String| {
+        for p in parts {
+            match p {
+                Part::Text(t) => {
+                    canonical.push_str(t);
+                    display.push_str(t);
+                }
+                Part::Var { name, scope } => {
+                    display.push_str(&format!("${name}"));
+                    match (scope, per_job_value(name, job)) {
+                        (Some(Scope::Job), Some(v)) => canonical.push_str(&v),
+                        (Some(Scope::Job), None) => {
+                            canonical.push_str(&format!("\u{0}job{job_index}\u{0}"))
+                        }
+                        _ => canonical.push_str(&format!("\u{0}${name}\u{0}")),
+                    }
+                }
+            }
+        }
+    };
+    let mut canonical = String::new();
+    let mut display = String::new();
+    match &cache.key {
+        CacheKey::Default => {
+            canonical.push_str("default");
+            display.push_str("default");
+        }
+        CacheKey::Literal(k) if k.value.is_string => {
+            render(
+                &expand_go(&k.value.text, vars),
+                &mut canonical,
+                &mut display,
+            );
+        }
+        CacheKey::Files { files, prefix, .. } => {
+            match prefix {
+                Some(p) => render(
+                    &expand_go(&p.value.text, vars),
+                    &mut canonical,
+                    &mut display,
+                ),
+                None => {
+                    let names: Vec<&str> = files
+                        .iter()
+                        .map(|f| {
+                            let base = f.value.text.rsplit('/').next().unwrap_or("");
+                            base.split('.').next().unwrap_or("")
+                        })
+                        .collect();
+                    let p = format!("{}_{}", cache.index, names.join("_"));
+                    canonical.push_str(&p);
+                    display.push_str(&p);
+                }
+            }
+            let set: BTreeSet<&str> = files.iter().map(|f| f.value.text.as_str()).collect();
+            let list: Vec<&str> = set.into_iter().collect();
+            canonical.push_str(&format!("\u{0}files:{}", list.join("\u{0}")));
+            display.push_str(&format!("-<hash of {}>", list.join(", ")));
+        }
+        _ => return None,
+    }
+    Some(SymbolicKey { canonical, display })
+}
+
+/// The value of a per-job predefined variable when the model knows it.
+fn per_job_value(name: &str, job: &Job) -> Option<String> {
+    match name {
+        "CI_JOB_NAME" | "CI_BUILD_NAME" => Some(job.name.clone()),
+        "CI_JOB_NAME_SLUG" => Some(slug(&job.name)),
+        "CI_JOB_STAGE" | "CI_BUILD_STAGE" => Some(job.stage.value.clone()),
+        "CI_NODE_INDEX" => Some(job.parallel.map_or(String::new(), |(i, _)| i.to_string())),
+        "CI_NODE_TOTAL" => Some(job.parallel.map_or("1".into(), |(_, n)| n.to_string())),
+        _ => None,
+    }
+}
+
+/// GitLab's slug: lowercased, anything but a-z and 0-9 becomes `-`, at most 63 characters, no
+/// `-` at either end.
+pub fn slug(s: &str) -> String {
+    let lower: String = s
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let cut: String = lower.chars().take(63).collect();
+    cut.trim_matches('-').to_string()
+}
+
+/// What a cache stores, for comparing caches that share a key.
+fn contents(cache: &Cache, vars: &HashMap<String, (String, bool)>) -> (BTreeSet<String>, bool) {
+    let paths = cache
+        .paths
+        .iter()
+        .map(|p| {
+            let expanded = crate::model::variables::display(&expand_shell(&p.value, vars));
+            expanded
+                .trim_start_matches("./")
+                .trim_end_matches('/')
+                .to_string()
+        })
+        .collect();
+    let untracked = cache.untracked.as_ref().is_some_and(|u| u.value);
+    (paths, untracked)
+}
+
+struct Use {
+    job: usize,
+    cache: usize,
+    paths: BTreeSet<String>,
+    untracked: bool,
+    display: String,
+    /// `policy: pull`: restores, never saves.
+    pull_only: bool,
+}
+
+impl Use {
+    fn same_contents(&self, o: &Use) -> bool {
+        self.paths == o.paths && self.untracked == o.untracked
+    }
+    /// Whether an archive saved by `self` holds everything `o` expects.
+    fn provides(&self, o: &Use) -> bool {
+        (!o.untracked || self.untracked)
+            && o.paths.iter().all(|p| {
+                self.paths
+                    .iter()
+                    .any(|s| p == s || p.starts_with(&format!("{s}/")))
+            })
+    }
+}
+
+impl Rule for CacheKeyCollision {
+    fn name(&self) -> &'static str {
+        "cache-key-collision"
+    }
+
+    fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+        let jobs = &cx.pipeline.jobs;
+        let mut by_key: HashMap<String, Vec<Use>> = HashMap::new();
+        let mut order: Vec<String> = Vec::new();
+        for (ji, job) in jobs.iter().enumerate() {
+            let vars = job_variables(cx, job);
+            for (ci, cache) in job.caches.iter().enumerate() {
+                let (paths, untracked) = contents(cache, &vars);
+                if paths.is_empty() && !untracked {
+                    continue; // the runner skips it (cache-without-paths)
+                }
+                let Some(key) = symbolic_key(ji, job, cache, &vars) else {
+                    continue;
+                };
+                let uses = by_key.entry(key.canonical.clone()).or_insert_with(|| {
+                    order.push(key.canonical.clone());
+                    Vec::new()
+                });
+                let pull_only = cache
+                    .policy
+                    .as_ref()
+                    .is_some_and(|p| p.value.is_string && p.value.text == "pull");
+                uses.push(Use {
+                    job: ji,
+                    cache: ci,
+                    paths,
+                    untracked,
+                    display: key.display,
+                    pull_only,
+                });
+            }
+        }
+        for canonical in order {
+            let uses = &by_key[&canonical];
+            // Two savers with different contents replace each other's archive; a job that only
+            // restores gets whatever was saved last, which must hold what it expects.
+            let savers: Vec<&Use> = uses.iter().filter(|u| !u.pull_only).collect();
+            let mut reported = std::collections::HashSet::new();
+            for u in uses {
+                let job = &jobs[u.job];
+                let cache = &job.caches[u.cache];
+                let implicit = matches!(cache.key, CacheKey::Default);
+                let others: Vec<&Use> = if implicit {
+                    // Nobody chose to share GitLab's implicit `default` key: any job caching
+                    // other files under it is a collision.
+                    uses.iter().filter(|o| !o.same_contents(u)).collect()
+                } else if u.pull_only {
+                    savers.iter().copied().filter(|s| !s.provides(u)).collect()
+                } else {
+                    savers
+                        .iter()
+                        .copied()
+                        .filter(|s| !s.same_contents(u))
+                        .collect()
+                };
+                if others.is_empty() || !reported.insert((job.base.clone(), u.cache)) {
+                    continue;
+                }
+                let describe = |x: &Use| {
+                    let mut parts: Vec<String> = x.paths.iter().map(|p| format!("`{p}`")).collect();
+                    if x.untracked {
+                        parts.push("untracked files".into());
+                    }
+                    parts.join(", ")
+                };
+                let mut names: Vec<String> = Vec::new();
+                for o in &others {
+                    let n = format!("`{}` ({})", jobs[o.job].base, describe(o));
+                    if !names.contains(&n) {
+                        names.push(n);
+                    }
+                }
+                let shown = names.len().min(3);
+                let more = names.len() - shown;
+                let key_origin = match &cache.key {
+                    CacheKey::Literal(k) => k.origin,
+                    CacheKey::Files { origin, .. } => *origin,
+                    _ => cache.origin,
+                };
+                let (file, span) = primary(&key_origin);
+                let mut d = Diagnostic::new(
+                    self.name(),
+                    Severity::Warning,
+                    file,
+                    span,
+                    if implicit {
+                        format!(
+                            "job `{}` caches {} without a `key:`, so under GitLab's implicit key `default`, which {}{} also use{} for different files: the jobs save and restore each other's archives",
+                            job.base,
+                            describe(u),
+                            names[..shown].join(", "),
+                            if more > 0 { format!(" and {more} more") } else { String::new() },
+                            if names.len() == 1 { "s" } else { "" },
+                        )
+                    } else if u.pull_only {
+                        format!(
+                            "job `{}` restores {} from the cache key `{}`, but {}{} save{} other files under that key: the job gets their archive, without what it expects",
+                            job.base,
+                            describe(u),
+                            u.display,
+                            names[..shown].join(", "),
+                            if more > 0 { format!(" and {more} more") } else { String::new() },
+                            if names.len() == 1 { "s" } else { "" },
+                        )
+                    } else {
+                        format!(
+                            "job `{}` caches {} under the key `{}`, which {}{} also use{} for different files: each job uploads its own archive under that key and overwrites the other's",
+                            job.base,
+                            describe(u),
+                            u.display,
+                            names[..shown].join(", "),
+                            if more > 0 { format!(" and {more} more") } else { String::new() },
+                            if names.len() == 1 { "s" } else { "" },
+                        )
+                    },
+                )
+                .label(if matches!(cache.key, CacheKey::Default) {
+                    "no `key:`, so GitLab uses `default`".to_string()
+                } else {
+                    "shared key".to_string()
+                })
+                .help("give each job's cache a key of its own (e.g. `key: $CI_JOB_NAME-...` or a distinct `prefix:` for `key:files`), or cache the same paths in every job that shares the key")
+                .job(job.base.clone())
+                .subject(format!("key:{}:{}", u.display, u.cache));
+                d.labels = super::provenance(&cx.ctx, &key_origin);
+                let mut labelled = std::collections::HashSet::new();
+                for o in others.iter().take(3) {
+                    let oj = &jobs[o.job];
+                    if !labelled.insert(oj.base.clone()) {
+                        continue;
+                    }
+                    let oc = &oj.caches[o.cache];
+                    let oo = match &oc.key {
+                        CacheKey::Literal(k) => k.origin,
+                        CacheKey::Files { origin, .. } => *origin,
+                        _ => oc.origin,
+                    };
+                    let (f, s) = primary(&oo);
+                    if (f, s) == (file, span) {
+                        continue; // the same written key, inherited by both jobs
+                    }
+                    d.labels.push(Label {
+                        file: f,
+                        span: s,
+                        message: format!("`{}` uses the same key for {}", oj.base, describe(o)),
+                    });
+                }
+                out.push(d);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug;
+
+    #[test]
+    fn slugs_like_gitlab() {
+        assert_eq!(slug("Build: [linux, AMD64]"), "build---linux--amd64");
+        assert_eq!(slug("feature/Cache_Key"), "feature-cache-key");
+    }
+}

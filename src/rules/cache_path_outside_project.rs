@@ -1,0 +1,136 @@
+//! `cache-path-outside-project`: the runner archives only paths inside the project directory
+//! (`file_archiver.go :: findRelativePathInProject`): anything else is skipped with a warning
+//! in the job log, so the cache stays empty. Paths are shell-expanded first (`shell.Expand`),
+//! which does not expand `~`.
+
+use super::{Rule, RuleContext, at, job_variables, written_jobs};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::variables::{Part, display, expand_shell};
+
+pub struct CachePathOutsideProject;
+
+/// Why an expanded path is outside the project, if it is.
+pub fn outside(parts: &[Part]) -> Option<&'static str> {
+    let starts_with_var =
+        |n: &str| matches!(parts.first(), Some(Part::Var { name, .. }) if name == n);
+    if starts_with_var("CI_PROJECT_DIR") || starts_with_var("CI_BUILDS_DIR") {
+        return None;
+    }
+    if starts_with_var("HOME") {
+        return Some("home");
+    }
+    let text = match parts.first() {
+        Some(Part::Text(t)) => t.as_str(),
+        _ => return None,
+    };
+    if text == "~" || text.starts_with("~/") {
+        return Some("tilde");
+    }
+    if text.starts_with('/') {
+        return Some("absolute");
+    }
+    // `..` that climbs above the project directory.
+    let literal = display(parts);
+    let mut depth: i32 = 0;
+    for seg in literal.split('/') {
+        match seg {
+            ".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return Some("parent");
+                }
+            }
+            "" | "." => {}
+            s if s.starts_with('$') => return None,
+            _ => depth += 1,
+        }
+    }
+    None
+}
+
+/// How to move a known tool's cache into the project.
+pub fn tool_hint(path: &str) -> &'static str {
+    let p = path.to_ascii_lowercase();
+    if p.contains(".npm") {
+        "run npm with a cache inside the project (`npm ci --cache .npm --prefer-offline`) and cache `.npm/`"
+    } else if p.contains("pip") {
+        "set `PIP_CACHE_DIR: $CI_PROJECT_DIR/.cache/pip` in `variables:` and cache `.cache/pip/`"
+    } else if p.contains(".gradle") {
+        "set `GRADLE_USER_HOME: $CI_PROJECT_DIR/.gradle` in `variables:` and cache `.gradle/`"
+    } else if p.contains(".m2") {
+        "set `MAVEN_OPTS: -Dmaven.repo.local=$CI_PROJECT_DIR/.m2/repository` and cache `.m2/repository/`"
+    } else if p.contains("go/pkg") || p.contains("gopath") || p.contains("go-build") {
+        "set `GOPATH: $CI_PROJECT_DIR/.go` (and `GOCACHE: $CI_PROJECT_DIR/.go-build`) and cache those directories"
+    } else if p.contains(".cargo") {
+        "set `CARGO_HOME: $CI_PROJECT_DIR/.cargo` in `variables:` and cache `.cargo/`"
+    } else if p.contains("yarn") {
+        "set `YARN_CACHE_FOLDER: $CI_PROJECT_DIR/.yarn-cache` in `variables:` and cache `.yarn-cache/`"
+    } else if p.contains("composer") {
+        "set `COMPOSER_CACHE_DIR: $CI_PROJECT_DIR/.composer-cache` and cache `.composer-cache/`"
+    } else if p.contains("pre-commit") {
+        "set `PRE_COMMIT_HOME: $CI_PROJECT_DIR/.cache/pre-commit` and cache `.cache/pre-commit/`"
+    } else if p.contains("ccache") {
+        "set `CCACHE_DIR: $CI_PROJECT_DIR/.ccache` and cache `.ccache/`"
+    } else if p.contains("bundle") || p.contains("gem") {
+        "set `BUNDLE_PATH: vendor/bundle` and cache `vendor/bundle/`"
+    } else if p.contains(".sbt") || p.contains(".ivy2") || p.contains("coursier") {
+        "point sbt's caches into the project (`-Dsbt.global.base=$CI_PROJECT_DIR/.sbt -Dsbt.ivy.home=$CI_PROJECT_DIR/.ivy2`) and cache those directories"
+    } else {
+        "make the tool keep its cache inside the project (most tools have a variable or option for the cache directory, e.g. `$CI_PROJECT_DIR/.cache/...`) and cache that path"
+    }
+}
+
+impl Rule for CachePathOutsideProject {
+    fn name(&self) -> &'static str {
+        "cache-path-outside-project"
+    }
+
+    fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+        for (_, job) in written_jobs(cx.pipeline) {
+            let vars = job_variables(cx, job);
+            for cache in &job.caches {
+                for path in &cache.paths {
+                    let parts = expand_shell(&path.value, &vars);
+                    let Some(why) = outside(&parts) else { continue };
+                    let shown = display(&parts);
+                    let expanded = if shown != path.value {
+                        format!(" (`{}` expands to `{shown}`)", path.value)
+                    } else {
+                        String::new()
+                    };
+                    let message = match why {
+                        "tilde" => format!(
+                            "cache path `{}` uses `~`, which GitLab does not expand in cache paths: it looks for a directory named `~` inside the project, so nothing is cached",
+                            path.value
+                        ),
+                        "home" => format!(
+                            "cache path `{}`{expanded} is in the home directory, outside the project: the runner only caches paths inside `$CI_PROJECT_DIR` and skips this one",
+                            path.value
+                        ),
+                        "absolute" => format!(
+                            "cache path `{}`{expanded} is an absolute path outside the project: the runner only caches paths inside `$CI_PROJECT_DIR` and skips this one",
+                            path.value
+                        ),
+                        _ => format!(
+                            "cache path `{}`{expanded} climbs out of the project with `..`: the runner only caches paths inside `$CI_PROJECT_DIR` and skips this one",
+                            path.value
+                        ),
+                    };
+                    out.push(
+                        at(
+                            cx,
+                            self.name(),
+                            Severity::Warning,
+                            &path.origin,
+                            job,
+                            message,
+                        )
+                        .label("outside the project")
+                        .help(tool_hint(&shown))
+                        .subject(format!("path:{}", path.value)),
+                    );
+                }
+            }
+        }
+    }
+}
