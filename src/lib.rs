@@ -3,6 +3,7 @@
 //! The pipeline (see docs/architecture.md): files → yaml → load → resolve → model → rules →
 //! report. [`check`] runs it for a list of root configuration files.
 
+pub mod config;
 pub mod diagnostic;
 pub mod load;
 pub mod model;
@@ -11,6 +12,7 @@ pub mod resolve;
 pub mod rules;
 pub mod show;
 pub mod source;
+pub mod suppress;
 pub mod yaml;
 
 use diagnostic::{Diagnostic, Severity};
@@ -32,7 +34,12 @@ pub struct Analysis {
 impl Analysis {
     /// Loads and resolves one root configuration; findings go to `diags`. `keep_effective`
     /// keeps each job's effective configuration in the pipeline (for `cachelint show`).
-    pub fn new(mut set: FileSet, keep_effective: bool, diags: &mut Vec<Diagnostic>) -> Analysis {
+    pub fn new(
+        mut set: FileSet,
+        keep_effective: bool,
+        assumed: &std::collections::HashMap<String, String>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Analysis {
         diags.append(&mut set.diagnostics);
         let steps = RefCell::new(Steps::default());
         let pipeline = {
@@ -50,11 +57,10 @@ impl Analysis {
                     steps.borrow().len()
                 );
             }
-            let assumed = std::collections::HashMap::new();
             diags.extend(rules::check(&rules::RuleContext {
                 pipeline: &pipeline,
                 ctx,
-                assumed: &assumed,
+                assumed,
             }));
             pipeline
         };
@@ -103,6 +109,8 @@ pub struct Options {
     pub project_root: Option<PathBuf>,
     /// Keep each job's effective configuration ([`model::Pipeline::effective`]).
     pub keep_effective: bool,
+    /// The configuration file to use instead of `cachelint.toml` at the project root.
+    pub config: Option<PathBuf>,
 }
 
 /// Loads and analyses one root configuration (for `cachelint show`); findings go to `diags`.
@@ -112,7 +120,12 @@ pub fn analyze(
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Analysis, LoadError> {
     let set = load::load(root, options.project_root.as_deref(), &options.limits)?;
-    Ok(Analysis::new(set, true, diags))
+    let config = match &options.config {
+        Some(p) => config::Config::load(p),
+        None => config::Config::find(&set.project_root),
+    }
+    .map_err(LoadError::from)?;
+    Ok(Analysis::new(set, true, &config.variables, diags))
 }
 
 /// Loads and checks each root configuration file.
@@ -134,8 +147,22 @@ pub fn check(roots: &[PathBuf], options: &Options) -> Outcome {
         match loaded {
             Ok(set) => {
                 let idx = analyses.len();
+                let config = match &options.config {
+                    Some(p) => config::Config::load(p),
+                    None => config::Config::find(&set.project_root),
+                };
+                let config = match config {
+                    Ok(c) => c,
+                    Err(e) => {
+                        errors.push(e.into());
+                        continue;
+                    }
+                };
                 let mut diags = Vec::new();
-                let analysis = Analysis::new(set, options.keep_effective, &mut diags);
+                let analysis =
+                    Analysis::new(set, options.keep_effective, &config.variables, &mut diags);
+                let diags = suppress::apply(&analysis.set, diags);
+                let diags = config.filter(diags, |d| analysis.set.file(d.file).rel_path.clone());
                 for d in diags {
                     // A file included by several roots is reported once.
                     let file = &analysis.set.file(d.file).path;

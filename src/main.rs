@@ -34,6 +34,9 @@ enum Command {
         /// [default: the git top level of the configuration's directory].
         #[arg(long, value_name = "DIR")]
         project_root: Option<PathBuf>,
+        /// The cachelint configuration file [default: cachelint.toml at the project root].
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
     },
     /// Print the effective configuration: includes, `extends`, `!reference` and `default:`
     /// applied, as GitLab's "View merged YAML" shows it.
@@ -53,7 +56,17 @@ enum Command {
         /// The repository root that `include:local` paths are relative to.
         #[arg(long, value_name = "DIR")]
         project_root: Option<PathBuf>,
+        /// The cachelint configuration file [default: cachelint.toml at the project root].
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
     },
+    /// Print a rule's documentation: why it matters, an example and its fix.
+    Rule {
+        /// The rule's name (see `cachelint rules`).
+        name: String,
+    },
+    /// List every rule with its default severity and a one-line summary.
+    Rules,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -80,21 +93,56 @@ fn main() -> ExitCode {
             format,
             output,
             project_root,
+            config,
         } => run_check(
             paths,
             format,
             output,
             cachelint::Options {
                 project_root,
+                config,
                 ..Default::default()
             },
         ),
+        Command::Rule { name } => match cachelint::rules::info(&name) {
+            Some(r) => print_out(r.doc),
+            None => {
+                let hint = cachelint::resolve::extends::did_you_mean(
+                    &name,
+                    cachelint::rules::RULES.iter().map(|r| r.name),
+                )
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+                eprintln!("cachelint: no rule named `{name}`{hint} (`cachelint rules` lists them)");
+                ExitCode::from(2)
+            }
+        },
+        Command::Rules => {
+            let width = cachelint::rules::RULES
+                .iter()
+                .map(|r| r.name.len())
+                .max()
+                .unwrap_or(0);
+            let text: String = cachelint::rules::RULES
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{:<width$}  {:<7}  {}\n",
+                        r.name,
+                        r.severity().as_str(),
+                        r.summary()
+                    )
+                })
+                .collect();
+            print_out(&text)
+        }
         Command::Show {
             path,
             job,
             format,
             origins,
             project_root,
+            config,
         } => run_show(
             path,
             job,
@@ -102,9 +150,22 @@ fn main() -> ExitCode {
             origins,
             cachelint::Options {
                 project_root,
+                config,
                 ..Default::default()
             },
         ),
+    }
+}
+
+/// Writes to standard output; a closed pipe (`cachelint rules | head`) is not an error.
+fn print_out(text: &str) -> ExitCode {
+    match std::io::stdout().write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cachelint: cannot write: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -139,7 +200,7 @@ fn run_show(
     let analysis = match cachelint::analyze(&root, &options, &mut diags) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("cachelint: cannot read {}: {}", e.path.display(), e.message);
+            eprintln!("cachelint: {}: {}", e.path.display(), e.message);
             return ExitCode::from(2);
         }
     };
@@ -171,11 +232,7 @@ fn run_show(
             }
         }
     };
-    if let Err(e) = std::io::stdout().write_all(text.as_bytes()) {
-        eprintln!("cachelint: cannot write: {e}");
-        return ExitCode::from(2);
-    }
-    ExitCode::SUCCESS
+    print_out(&text)
 }
 
 fn run_check(
@@ -208,7 +265,9 @@ fn run_check(
         Some(path) => std::fs::write(path, rendered.as_bytes()),
         None => std::io::stdout().write_all(rendered.as_bytes()),
     };
-    if let Err(e) = written {
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
         eprintln!(
             "cachelint: cannot write the report{}: {e}",
             output
@@ -220,7 +279,7 @@ fn run_check(
     }
     if !outcome.errors.is_empty() {
         for e in &outcome.errors {
-            eprintln!("cachelint: cannot read {}: {}", e.path.display(), e.message);
+            eprintln!("cachelint: {}: {}", e.path.display(), e.message);
         }
         return ExitCode::from(2);
     }

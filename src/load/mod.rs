@@ -46,11 +46,24 @@ impl FileSet {
     }
 }
 
-/// Why the root file could not be loaded at all.
+/// Why a root file (or the configuration file) could not be used at all.
 #[derive(Debug)]
 pub struct LoadError {
     pub path: PathBuf,
     pub message: String,
+}
+
+impl From<crate::config::ConfigError> for LoadError {
+    fn from(e: crate::config::ConfigError) -> LoadError {
+        let at = match e.line {
+            Some((l, c)) => format!("{}:{l}:{c}", e.path.display()),
+            None => e.path.display().to_string(),
+        };
+        LoadError {
+            path: PathBuf::from(at),
+            message: format!("invalid configuration: {}", e.message),
+        }
+    }
 }
 
 /// The git top level containing `dir`, else `dir` itself.
@@ -85,7 +98,7 @@ pub fn load(
     let abs = normalize(&abs);
     let bytes = std::fs::read(&abs).map_err(|e| LoadError {
         path: root_path.to_path_buf(),
-        message: e.to_string(),
+        message: format!("cannot read it: {e}"),
     })?;
     let dir = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
     let project_root = match project_root {
@@ -111,6 +124,7 @@ pub fn load(
         limit_reported: false,
         repo_files: None,
         unresolved: Vec::new(),
+        broken: Vec::new(),
     };
     let root = loader.add_file(abs, rel, bytes);
     let mut stack = vec![root];
@@ -143,6 +157,8 @@ struct Loader {
     /// Every file path of the project, relative, sorted (for wildcard includes).
     repo_files: Option<Vec<String>>,
     unresolved: Vec<(FileId, Span, String)>,
+    /// Files that GitLab cannot load (syntax errors and the like).
+    broken: Vec<FileId>,
 }
 
 /// One include entry, classified.
@@ -192,6 +208,9 @@ impl Loader {
             None => {
                 let parsed = yaml::parse_file(id, text.clone(), &self.limits);
                 self.diagnostics.extend(parsed.diagnostics);
+                if parsed.failed && parsed.doc.root().is_none() {
+                    self.broken.push(id);
+                }
                 parsed.doc
             }
         };
@@ -415,6 +434,11 @@ impl Loader {
             Ok(bytes) => {
                 let blank = bytes.iter().all(|b| b.is_ascii_whitespace());
                 let id = self.add_file(joined, rel_norm, bytes);
+                // What a file GitLab cannot load would define is unknown too.
+                if self.broken.contains(&id) {
+                    self.unresolved
+                        .push((from, span, format!("{raw} (it does not load)")));
+                }
                 if blank {
                     self.report_invalid(
                         from,

@@ -213,8 +213,17 @@ impl Rule for CacheWithoutPaths {
         for (_, job) in written_jobs(cx.pipeline) {
             for cache in &job.caches {
                 let untracked = cache.untracked.as_ref().is_some_and(|u| u.value);
-                // `cache: {}` is the documented way to turn off an inherited cache.
-                if !cache.paths.is_empty() || untracked || cache.malformed || cache.keys.is_empty()
+                // `cache: {}` is the documented way to turn off an inherited cache; and a
+                // misspelt keyword (`path:`) is reported by unknown-cache-keyword instead.
+                let misspelt = cache
+                    .keys
+                    .iter()
+                    .any(|(k, _)| !CACHE_KEYS.contains(&k.as_str()));
+                if !cache.paths.is_empty()
+                    || untracked
+                    || cache.malformed
+                    || cache.keys.is_empty()
+                    || misspelt
                 {
                     continue;
                 }

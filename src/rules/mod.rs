@@ -136,9 +136,14 @@ impl RuleInfo {
     fn front(&self, key: &str) -> Option<&'static str> {
         let body = self.doc.strip_prefix("---\n")?;
         let end = body.find("\n---")?;
-        body[..end]
-            .lines()
-            .find_map(|l| l.strip_prefix(key)?.strip_prefix(':').map(str::trim))
+        body[..end].lines().find_map(|l| {
+            let v = l.strip_prefix(key)?.strip_prefix(':')?.trim();
+            Some(
+                v.strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .unwrap_or(v),
+            )
+        })
     }
     pub fn severity(&self) -> Severity {
         match self.front("severity") {
