@@ -72,11 +72,7 @@ fn every_rule_page_has_front_matter_sections_and_working_examples() {
     let mut problems = Vec::new();
     for r in RULES {
         let doc = r.doc;
-        let front = |k: &str| {
-            doc.lines()
-                .take_while(|l| *l != "---" || true)
-                .find_map(|l| l.strip_prefix(&format!("{k}: ")))
-        };
+        let front = |k: &str| doc.lines().find_map(|l| l.strip_prefix(&format!("{k}: ")));
         if front("name") != Some(r.name) {
             problems.push(format!("{}: front matter name", r.name));
         }
@@ -174,10 +170,10 @@ fn every_rule_a_stage_reports_is_registered() {
             } else if let Ok(text) = std::fs::read_to_string(&p) {
                 for (i, _) in text.match_indices("Diagnostic::new(") {
                     let rest = text[i + 16..].trim_start();
-                    if let Some(r) = rest.strip_prefix('"') {
-                        if let Some(end) = r.find('"') {
-                            names.push(r[..end].to_string());
-                        }
+                    if let Some(r) = rest.strip_prefix('"')
+                        && let Some(end) = r.find('"')
+                    {
+                        names.push(r[..end].to_string());
                     }
                 }
             }
