@@ -57,11 +57,9 @@ impl Analysis {
                     steps.borrow().len()
                 );
             }
-            diags.extend(rules::check(&rules::RuleContext {
-                pipeline: &pipeline,
-                ctx,
-                assumed,
-            }));
+            diags.extend(rules::check(&rules::RuleContext::new(
+                &pipeline, ctx, assumed,
+            )));
             pipeline
         };
         Analysis {

@@ -6,7 +6,9 @@
 
 use super::{Rule, RuleContext, at, job_variables, primary, written_jobs};
 use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::Downloads;
 use crate::model::variables::{display, expand_shell};
+use std::collections::HashMap;
 
 pub struct CacheArtifactOverlap;
 
@@ -122,32 +124,65 @@ impl Rule for CacheArtifactOverlap {
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let jobs = &cx.pipeline.jobs;
-        for (ji, job) in written_jobs(cx.pipeline) {
+        // Every artifact path, expanded once, indexed by its first directory (patterns that
+        // start with a wildcard go to a list checked every time).
+        let mut by_head: HashMap<String, Vec<(usize, usize, String)>> = HashMap::new();
+        let mut wild: Vec<(usize, usize, String)> = Vec::new();
+        for (k, j) in jobs.iter().enumerate() {
+            let Some(art) = &j.artifacts else { continue };
+            if art.paths.is_empty() {
+                continue;
+            }
+            let vars = job_variables(cx, k);
+            for (ai, a) in art.paths.iter().enumerate() {
+                let expanded = normal(&display(&expand_shell(&a.value, vars)));
+                let head = expanded.split('/').next().unwrap_or("").to_string();
+                if is_glob(&head) || head.is_empty() {
+                    wild.push((k, ai, expanded));
+                } else {
+                    by_head.entry(head).or_default().push((k, ai, expanded));
+                }
+            }
+        }
+        for (ji, job) in written_jobs(cx) {
             if job.caches.is_empty() {
                 continue;
             }
-            let vars = job_variables(cx, job);
-            let from = cx.pipeline.downloads(ji);
+            let vars = job_variables(cx, ji);
+            let downloads = &job.downloads;
+            let downloads_from = |k: usize| match downloads {
+                Downloads::Jobs(list) => list.contains(&k),
+                Downloads::EarlierStages { only } => {
+                    jobs[k].stage_index < job.stage_index
+                        && only.as_ref().is_none_or(|l| l.contains(&k))
+                }
+            };
             for cache in &job.caches {
                 for path in &cache.paths {
-                    let cached = display(&expand_shell(&path.value, &vars));
+                    let cached = normal(&display(&expand_shell(&path.value, vars)));
+                    let head = cached.split('/').next().unwrap_or("");
+                    let candidates: Vec<&(usize, usize, String)> = if is_glob(head) {
+                        by_head.values().flatten().chain(wild.iter()).collect()
+                    } else {
+                        by_head
+                            .get(head)
+                            .into_iter()
+                            .flatten()
+                            .chain(wild.iter())
+                            .collect()
+                    };
                     // Artifacts of jobs this one downloads: extracted after the cache.
                     let mut hits: Vec<(usize, &crate::model::Valued<String>)> = Vec::new();
-                    for &k in &from {
-                        if jobs[k].base == job.base {
+                    for (k, ai, artifact) in candidates {
+                        let k = *k;
+                        if k == ji || jobs[k].base == job.base || !downloads_from(k) {
                             continue;
                         }
-                        let Some(art) = &jobs[k].artifacts else {
-                            continue;
-                        };
-                        let kvars = job_variables(cx, &jobs[k]);
-                        for a in &art.paths {
-                            let artifact = display(&expand_shell(&a.value, &kvars));
-                            if overlap(&cached, &artifact)
-                                && !hits.iter().any(|(h, _)| jobs[*h].base == jobs[k].base)
-                            {
-                                hits.push((k, a));
-                            }
+                        if overlap(&cached, artifact)
+                            && !hits.iter().any(|(h, _)| jobs[*h].base == jobs[k].base)
+                            && let Some(art) = &jobs[k].artifacts
+                        {
+                            hits.push((k, &art.paths[*ai]));
                         }
                     }
                     if !hits.is_empty() {
@@ -186,7 +221,7 @@ impl Rule for CacheArtifactOverlap {
                     // restored from the cache (left by earlier pipelines) leave as artifacts too.
                     let own = job.artifacts.as_ref().and_then(|art| {
                         art.paths.iter().find(|a| {
-                            let artifact = display(&expand_shell(&a.value, &vars));
+                            let artifact = display(&expand_shell(&a.value, vars));
                             overlap(&cached, &artifact) && covers(&artifact, &cached)
                         })
                     });

@@ -177,13 +177,13 @@ impl Rule for CacheKeyCollision {
         let mut by_key: HashMap<String, Vec<Use>> = HashMap::new();
         let mut order: Vec<String> = Vec::new();
         for (ji, job) in jobs.iter().enumerate() {
-            let vars = job_variables(cx, job);
+            let vars = job_variables(cx, ji);
             for (ci, cache) in job.caches.iter().enumerate() {
-                let (paths, untracked) = contents(cache, &vars);
+                let (paths, untracked) = contents(cache, vars);
                 if paths.is_empty() && !untracked {
                     continue; // the runner skips it (cache-without-paths)
                 }
-                let Some(key) = symbolic_key(ji, job, cache, &vars) else {
+                let Some(key) = symbolic_key(ji, job, cache, vars) else {
                     continue;
                 };
                 let uses = by_key.entry(key.canonical.clone()).or_insert_with(|| {
@@ -206,9 +206,29 @@ impl Rule for CacheKeyCollision {
         }
         for canonical in order {
             let uses = &by_key[&canonical];
-            // Two savers with different contents replace each other's archive; a job that only
-            // restores gets whatever was saved last, which must hold what it expects.
-            let savers: Vec<&Use> = uses.iter().filter(|u| !u.pull_only).collect();
+            // Caches that store the same files cannot collide: most groups end here at once.
+            let mut classes: Vec<Vec<usize>> = Vec::new();
+            for (i, u) in uses.iter().enumerate() {
+                match classes.iter_mut().find(|c| uses[c[0]].same_contents(u)) {
+                    Some(c) => c.push(i),
+                    None => classes.push(vec![i]),
+                }
+                if classes.len() > 64 {
+                    break; // enough to report; more classes only repeat the point
+                }
+            }
+            if classes.len() < 2 {
+                continue;
+            }
+            // One representative of each class that saves (and one of each class at all).
+            let reps: Vec<(&Use, Option<&Use>)> = classes
+                .iter()
+                .map(|c| {
+                    let first = &uses[c[0]];
+                    let saver = c.iter().map(|&i| &uses[i]).find(|u| !u.pull_only);
+                    (first, saver)
+                })
+                .collect();
             let mut reported = std::collections::HashSet::new();
             for u in uses {
                 let job = &jobs[u.job];
@@ -217,13 +237,18 @@ impl Rule for CacheKeyCollision {
                 let others: Vec<&Use> = if implicit {
                     // Nobody chose to share GitLab's implicit `default` key: any job caching
                     // other files under it is a collision.
-                    uses.iter().filter(|o| !o.same_contents(u)).collect()
+                    reps.iter()
+                        .map(|(r, _)| *r)
+                        .filter(|o| !o.same_contents(u))
+                        .collect()
                 } else if u.pull_only {
-                    savers.iter().copied().filter(|s| !s.provides(u)).collect()
+                    reps.iter()
+                        .filter_map(|(_, s)| *s)
+                        .filter(|s| !s.provides(u))
+                        .collect()
                 } else {
-                    savers
-                        .iter()
-                        .copied()
+                    reps.iter()
+                        .filter_map(|(_, s)| *s)
                         .filter(|s| !s.same_contents(u))
                         .collect()
                 };
@@ -237,11 +262,22 @@ impl Rule for CacheKeyCollision {
                     }
                     parts.join(", ")
                 };
+                // Every job of the other classes, not only their representatives.
                 let mut names: Vec<String> = Vec::new();
                 for o in &others {
-                    let n = format!("`{}` ({})", jobs[o.job].base, describe(o));
-                    if !names.contains(&n) {
-                        names.push(n);
+                    let class = classes.iter().find(|c| uses[c[0]].same_contents(o));
+                    for &m in class.into_iter().flatten() {
+                        let member = &uses[m];
+                        if u.pull_only && !implicit && member.pull_only {
+                            continue;
+                        }
+                        let n = format!("`{}` ({})", jobs[member.job].base, describe(member));
+                        if !names.contains(&n) {
+                            names.push(n);
+                        }
+                        if names.len() > 50 {
+                            break;
+                        }
                     }
                 }
                 let shown = names.len().min(3);

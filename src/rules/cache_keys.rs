@@ -53,7 +53,7 @@ impl Rule for InvalidCacheKey {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx.pipeline) {
+        for (_, job) in written_jobs(cx) {
             for cache in &job.caches {
                 let (what, value): (&str, Option<&Valued<Text>>) = match &cache.key {
                     CacheKey::Literal(k) => ("key", Some(k)),
@@ -182,7 +182,7 @@ impl Rule for CacheKeyUnsafeVariable {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx.pipeline) {
+        for (_, job) in written_jobs(cx) {
             for cache in &job.caches {
                 let value = match &cache.key {
                     CacheKey::Literal(k) => k,
@@ -226,7 +226,7 @@ impl Rule for TooManyCacheKeyFiles {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx.pipeline) {
+        for (_, job) in written_jobs(cx) {
             for cache in &job.caches {
                 let CacheKey::Files {
                     files,

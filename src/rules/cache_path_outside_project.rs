@@ -86,11 +86,11 @@ impl Rule for CachePathOutsideProject {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx.pipeline) {
-            let vars = job_variables(cx, job);
+        for (ji, job) in written_jobs(cx) {
+            let vars = job_variables(cx, ji);
             for cache in &job.caches {
                 for path in &cache.paths {
-                    let parts = expand_shell(&path.value, &vars);
+                    let parts = expand_shell(&path.value, vars);
                     let Some(why) = outside(&parts) else { continue };
                     let shown = display(&parts);
                     let expanded = if shown != path.value {

@@ -15,7 +15,7 @@ impl Rule for TooManyFallbackKeys {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx.pipeline) {
+        for (_, job) in written_jobs(cx) {
             for cache in &job.caches {
                 let n = cache.fallback_keys.len();
                 if n <= 5 {
@@ -54,14 +54,14 @@ impl Rule for InvalidCachePolicy {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx.pipeline) {
-            let vars = job_variables(cx, job);
+        for (ji, job) in written_jobs(cx) {
+            let vars = job_variables(cx, ji);
             for cache in &job.caches {
                 let Some(policy) = &cache.policy else {
                     continue;
                 };
                 let written = &policy.value.text;
-                let parts = expand_go(written, &vars);
+                let parts = expand_go(written, vars);
                 // A variable the configuration does not define: its value is unknown here.
                 if parts.iter().any(|p| matches!(p, Part::Var { .. })) {
                     continue;
@@ -113,7 +113,7 @@ impl Rule for InvalidCacheWhen {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx.pipeline) {
+        for (_, job) in written_jobs(cx) {
             for cache in &job.caches {
                 let Some(when) = &cache.when else { continue };
                 if when.value.is_string && WHENS.contains(&when.value.text.as_str()) {
@@ -164,7 +164,7 @@ impl Rule for UnknownCacheKeyword {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx.pipeline) {
+        for (_, job) in written_jobs(cx) {
             for cache in &job.caches {
                 for (key, loc) in &cache.keys {
                     if CACHE_KEYS.contains(&key.as_str()) {
@@ -210,7 +210,7 @@ impl Rule for CacheWithoutPaths {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx.pipeline) {
+        for (_, job) in written_jobs(cx) {
             for cache in &job.caches {
                 let untracked = cache.untracked.as_ref().is_some_and(|u| u.value);
                 // `cache: {}` is the documented way to turn off an inherited cache; and a

@@ -21,6 +21,49 @@ pub struct RuleContext<'a> {
     pub pipeline: &'a Pipeline,
     pub ctx: Ctx<'a>,
     pub assumed: &'a HashMap<String, String>,
+    /// Per job (same index as `pipeline.jobs`): the variables its values expand with.
+    pub vars: Vec<HashMap<String, (String, bool)>>,
+    /// One job per written job (`parallel` makes identical copies).
+    pub written: Vec<usize>,
+}
+
+impl<'a> RuleContext<'a> {
+    pub fn new(
+        pipeline: &'a Pipeline,
+        ctx: Ctx<'a>,
+        assumed: &'a HashMap<String, String>,
+    ) -> RuleContext<'a> {
+        let base: HashMap<String, (String, bool)> = assumed
+            .iter()
+            .map(|(k, v)| (k.clone(), (v.clone(), false)))
+            .collect();
+        let vars = pipeline
+            .jobs
+            .iter()
+            .map(|job| {
+                let mut m = base.clone();
+                for v in &job.variables {
+                    m.insert(v.name.clone(), (v.value.clone(), v.expand));
+                }
+                m
+            })
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let written = pipeline
+            .jobs
+            .iter()
+            .enumerate()
+            .filter(|(_, j)| seen.insert(j.base.as_str()))
+            .map(|(i, _)| i)
+            .collect();
+        RuleContext {
+            pipeline,
+            ctx,
+            assumed,
+            vars,
+            written,
+        }
+    }
 }
 
 /// A check over the model.
@@ -49,20 +92,25 @@ pub fn model_rules() -> Vec<Box<dyn Rule>> {
 
 /// Runs every model rule.
 pub fn check(cx: &RuleContext<'_>) -> Vec<Diagnostic> {
+    let timings = std::env::var_os("CACHELINT_TIMINGS").is_some();
     let mut out = Vec::new();
     for rule in model_rules() {
+        let t = std::time::Instant::now();
         rule.check(cx, &mut out);
+        if timings {
+            eprintln!(
+                "cachelint timings: rule {} {:.1} ms",
+                rule.name(),
+                t.elapsed().as_secs_f64() * 1e3
+            );
+        }
     }
     out
 }
 
 /// The jobs to check once per written job: `parallel` makes identical copies.
-pub fn written_jobs(p: &Pipeline) -> impl Iterator<Item = (usize, &Job)> {
-    let mut seen = std::collections::HashSet::new();
-    p.jobs
-        .iter()
-        .enumerate()
-        .filter(move |(_, j)| seen.insert(j.base.clone()))
+pub fn written_jobs<'c>(cx: &'c RuleContext<'_>) -> impl Iterator<Item = (usize, &'c Job)> {
+    cx.written.iter().map(|&i| (i, &cx.pipeline.jobs[i]))
 }
 
 /// The location to point at for a value: its key when it has one, else the value.
@@ -110,18 +158,13 @@ pub fn at(
     d
 }
 
-/// The variables a job's values are expanded with: the job's effective variables and the
+/// The variables job `index`'s values are expanded with: its effective variables and the
 /// values declared in the configuration file (for variables defined outside the YAML).
-pub fn job_variables(cx: &RuleContext<'_>, job: &Job) -> HashMap<String, (String, bool)> {
-    let mut vars: HashMap<String, (String, bool)> = cx
-        .assumed
-        .iter()
-        .map(|(k, v)| (k.clone(), (v.clone(), false)))
-        .collect();
-    for v in &job.variables {
-        vars.insert(v.name.clone(), (v.value.clone(), v.expand));
-    }
-    vars
+pub fn job_variables<'c>(
+    cx: &'c RuleContext<'_>,
+    index: usize,
+) -> &'c HashMap<String, (String, bool)> {
+    &cx.vars[index]
 }
 
 /// Metadata of every rule: name, default severity, category, one-line summary and the

@@ -14,7 +14,7 @@ impl Rule for TooManyCaches {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx.pipeline) {
+        for (_, job) in written_jobs(cx) {
             let (Some(origin), n) = (&job.cache_origin, job.caches.len()) else {
                 continue;
             };
