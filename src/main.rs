@@ -37,6 +37,12 @@ enum Command {
         /// The cachelint configuration file [default: cachelint.toml at the project root].
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
+        /// Exit with 1 when a finding is at this level or above.
+        #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+        fail_on: FailOn,
+        /// Print only the findings at the --fail-on level or above, and no summary line.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Print the effective configuration: includes, `extends`, `!reference` and `default:`
     /// applied, as GitLab's "View merged YAML" shows it.
@@ -70,6 +76,23 @@ enum Command {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum ShowFormat {
     Yaml,
     Json,
@@ -94,10 +117,14 @@ fn main() -> ExitCode {
             output,
             project_root,
             config,
+            fail_on,
+            quiet,
         } => run_check(
             paths,
             format,
             output,
+            fail_on.severity(),
+            quiet,
             cachelint::Options {
                 project_root,
                 config,
@@ -239,8 +266,11 @@ fn run_check(
     paths: Vec<PathBuf>,
     format: Format,
     output: Option<PathBuf>,
+    fail_on: Severity,
+    quiet: bool,
     options: cachelint::Options,
 ) -> ExitCode {
+    let started = std::time::Instant::now();
     let paths = if paths.is_empty() {
         let default = PathBuf::from(".gitlab-ci.yml");
         if !default.exists() {
@@ -253,16 +283,22 @@ fn run_check(
     } else {
         paths
     };
-    let outcome = cachelint::check(&paths, &options);
+    let mut outcome = cachelint::check(&paths, &options);
+    if quiet {
+        outcome.diagnostics.retain(|(_, d)| d.severity >= fail_on);
+    }
     // The process ends right after: freeing every value one by one would only cost time.
     let outcome = std::mem::ManuallyDrop::new(outcome);
     let color = output.is_none()
         && format == Format::Text
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let rendered = report::render(format, &outcome, color);
+    let mut rendered = report::render(format, &outcome, color);
+    if format == Format::Text && !quiet {
+        rendered.push_str(&summary(&outcome, started.elapsed()));
+    }
     let written = match &output {
-        Some(path) => std::fs::write(path, rendered.as_bytes()),
+        Some(path) => write_atomically(path, rendered.as_bytes()),
         None => std::io::stdout().write_all(rendered.as_bytes()),
     };
     if let Err(e) = written
@@ -284,7 +320,52 @@ fn run_check(
         return ExitCode::from(2);
     }
     match outcome.max_severity() {
-        Some(s) if s >= Severity::Warning => ExitCode::from(1),
+        Some(s) if s >= fail_on => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     }
+}
+
+/// "2 errors, 1 warning in 3 files, 12 ms"
+fn summary(outcome: &cachelint::Outcome, elapsed: std::time::Duration) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let files: usize = outcome.analyses.iter().map(|a| a.set.files.len()).sum();
+    let (e, w, i) = (
+        outcome.count(Severity::Error),
+        outcome.count(Severity::Warning),
+        outcome.count(Severity::Info),
+    );
+    let mut parts = Vec::new();
+    if e > 0 || w == 0 && i == 0 {
+        parts.push(plural(e, "error"));
+    }
+    if w > 0 || e == 0 && i == 0 {
+        parts.push(plural(w, "warning"));
+    }
+    if i > 0 {
+        parts.push(format!("{i} info"));
+    }
+    format!(
+        "{} in {}, {} ms\n",
+        parts.join(", "),
+        plural(files, "file"),
+        elapsed.as_millis()
+    )
+}
+
+/// Writes `path` through a temporary file in the same directory renamed into place, so a
+/// reader never sees a half-written report.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let tmp = dir.join(format!(".{name}.cachelint-{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }

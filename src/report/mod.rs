@@ -1,7 +1,10 @@
-//! Reporters: human text (miette), JSON and GitLab Code Quality.
+//! Reporters: human text (miette), concise lines, JSON, GitLab Code Quality, SARIF 2.1.0 and
+//! GitHub workflow annotations.
 
 mod codequality;
 mod json;
+mod lines;
+mod sarif;
 mod text;
 
 use crate::Outcome;
@@ -19,6 +22,12 @@ pub enum Format {
     Json,
     /// GitLab Code Quality report (`artifacts:reports:codequality`).
     Codequality,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+    /// GitHub Actions workflow annotations (`::warning file=...::message`).
+    Github,
+    /// One line per finding: `path:line:col: severity[rule] message`.
+    Concise,
 }
 
 /// Renders the outcome in `format`.
@@ -27,7 +36,18 @@ pub fn render(format: Format, outcome: &Outcome, color: bool) -> String {
         Format::Text => render_text(outcome, color),
         Format::Json => json::render(outcome),
         Format::Codequality => codequality::render(outcome),
+        Format::Sarif => sarif::render(outcome),
+        Format::Github => lines::github(outcome),
+        Format::Concise => lines::concise(outcome),
     }
+}
+
+/// The URL of a rule's documentation page.
+pub fn rule_url(rule: &str) -> String {
+    format!(
+        "{}/-/blob/main/rules/{rule}.md",
+        env!("CARGO_PKG_REPOSITORY").trim_end_matches('/')
+    )
 }
 
 /// A finding with its file set, resolved positions and fingerprint.

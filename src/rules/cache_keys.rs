@@ -110,7 +110,11 @@ impl Rule for InvalidCacheKey {
                             ),
                         )
                         .label("invalid key")
-                        .help("use `-` instead of `/` in cache keys (for a branch name, `$CI_COMMIT_REF_SLUG`)")
+                        .help(if problem.contains('/') {
+                            "use `-` instead of `/` in cache keys (for a branch name, `$CI_COMMIT_REF_SLUG`)"
+                        } else {
+                            "give the cache a real name, e.g. `key: deps`"
+                        })
                         .subject(format!("key:{}", value.value.text)),
                     );
                 }
@@ -200,14 +204,18 @@ impl Rule for CacheKeyUnsafeVariable {
                             &value.origin,
                             job,
                             format!(
-                                "cache key `{}` uses `${var}`, which contains `/` for names like `feature/login`: the key then names nested directories, and keys of different refs stop matching the ones GitLab documents",
+                                "cache key `{}` uses `${var}`, which contains `/` for names like `feature/login`: the key then becomes nested cache directories (runners before 10.4 dropped such caches), and GitLab's documented cache keys use the slug form",
                                 value.value.text
                             ),
                         )
                         .label(format!("`${var}` can contain `/`"))
-                        .help(format!(
-                            "use `${safe}` instead: the same value with every character other than a-z and 0-9 replaced by `-`"
-                        ))
+                        .help(if safe.is_empty() {
+                            format!("`${var}` has no slug variable: use a fixed name, or `$CI_COMMIT_REF_SLUG` for the branch the pipeline runs on")
+                        } else {
+                            format!(
+                                "use `${safe}` instead: the same value lowercased, with every character other than a-z and 0-9 replaced by `-`"
+                            )
+                        })
                         .subject(format!("var:{var}:{}", value.value.text)),
                     );
                 }

@@ -29,23 +29,26 @@ pub fn outside(parts: &[Part]) -> Option<&'static str> {
     if text.starts_with('/') {
         return Some("absolute");
     }
-    // `..` that climbs above the project directory.
-    let literal = display(parts);
+    escapes(&display(parts)).then_some("parent")
+}
+
+/// Whether a relative path climbs above its start with `..`.
+fn escapes(path: &str) -> bool {
     let mut depth: i32 = 0;
-    for seg in literal.split('/') {
+    for seg in path.split('/') {
         match seg {
             ".." => {
                 depth -= 1;
                 if depth < 0 {
-                    return Some("parent");
+                    return true;
                 }
             }
             "" | "." => {}
-            s if s.starts_with('$') => return None,
+            s if s.starts_with('$') => return false,
             _ => depth += 1,
         }
     }
-    None
+    false
 }
 
 /// How to move a known tool's cache into the project.

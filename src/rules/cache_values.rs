@@ -210,8 +210,13 @@ impl Rule for CacheWithoutPaths {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+        // A cache written once (in `default:` or a template) is reported once.
+        let mut seen = std::collections::HashSet::new();
         for (_, job) in written_jobs(cx) {
             for cache in &job.caches {
+                if !seen.insert((cache.origin.loc.file, cache.origin.loc.span)) {
+                    continue;
+                }
                 let untracked = cache.untracked.as_ref().is_some_and(|u| u.value);
                 // `cache: {}` is the documented way to turn off an inherited cache; and a
                 // misspelt keyword (`path:`) is reported by unknown-cache-keyword instead.
@@ -234,10 +239,7 @@ impl Rule for CacheWithoutPaths {
                         Severity::Warning,
                         &cache.origin,
                         job,
-                        format!(
-                            "this cache of job `{}` has no `paths` and no `untracked: true`: the runner skips it, so nothing is saved or restored",
-                            job.base
-                        ),
+                        "this cache has no `paths` and no `untracked: true`: the runner skips it, so nothing is saved or restored".to_string(),
                     )
                     .label("no paths")
                     .help("list the directories to cache under `paths:`, or remove the cache (`cache: []` also turns off an inherited default cache)")
