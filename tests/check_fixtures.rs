@@ -184,3 +184,49 @@ fn fingerprints_are_unique_and_do_not_depend_on_line_numbers() {
     assert!(common.len() + 1 >= after.len(), "{before:?}\n{after:?}");
     assert!(common.len() >= 8);
 }
+
+#[test]
+fn one_line_formats() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/cache-values");
+    let outcome = run(&case);
+    insta::assert_snapshot!(
+        "cache-values.concise",
+        render(Format::Concise, &outcome, false)
+    );
+    insta::assert_snapshot!(
+        "cache-values.github",
+        render(Format::Github, &outcome, false)
+    );
+}
+
+#[test]
+fn sarif_lists_every_rule_and_every_finding() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/cache-values");
+    let outcome = run(&case);
+    let sarif: serde_json::Value =
+        serde_json::from_str(&render(Format::Sarif, &outcome, false)).expect("JSON");
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), cachelint::rules::RULES.len());
+    for r in rules {
+        assert!(
+            r["helpUri"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("https://"))
+        );
+        assert!(
+            !r["shortDescription"]["text"]
+                .as_str()
+                .unwrap_or("")
+                .is_empty()
+        );
+    }
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), outcome.diagnostics.len());
+    for r in results {
+        let i = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[i]["id"], r["ruleId"]);
+        assert!(r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64() > Some(0));
+    }
+}
