@@ -335,10 +335,13 @@ fn summary(outcome: &cachelint::Outcome, elapsed: std::time::Duration) -> String
         outcome.count(Severity::Info),
     );
     let mut parts = Vec::new();
-    if e > 0 || w == 0 && i == 0 {
+    if e + w + i == 0 {
+        parts.push("no findings".to_string());
+    }
+    if e > 0 {
         parts.push(plural(e, "error"));
     }
-    if w > 0 || e == 0 && i == 0 {
+    if w > 0 {
         parts.push(plural(w, "warning"));
     }
     if i > 0 {

@@ -1,0 +1,154 @@
+//! The command line as a user runs it: exit codes, `--fail-on`, `--quiet`, the summary line and
+//! `--output`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/check")
+        .join(name)
+}
+
+/// `cachelint check` on a fixture directory's `.gitlab-ci.yml`, with `args` appended.
+fn check(name: &str, args: &[&str]) -> Output {
+    let dir = fixture(name);
+    Command::new(env!("CARGO_BIN_EXE_cachelint"))
+        .arg("check")
+        .arg("--project-root")
+        .arg(&dir)
+        .arg(dir.join(".gitlab-ci.yml"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run cachelint")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A fresh, empty directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    // readme: three warnings. includes-unresolved: infos only. references-valid: nothing.
+    // jobs-classification: errors.
+    assert_eq!(code(&check("readme", &[])), 1);
+    assert_eq!(code(&check("readme", &["--fail-on", "error"])), 0);
+    assert_eq!(code(&check("readme", &["--fail-on", "info"])), 1);
+    assert_eq!(code(&check("includes-unresolved", &[])), 0);
+    assert_eq!(
+        code(&check("includes-unresolved", &["--fail-on", "info"])),
+        1
+    );
+    assert_eq!(code(&check("references-valid", &["--fail-on", "info"])), 0);
+    assert_eq!(
+        code(&check("jobs-classification", &["--fail-on", "error"])),
+        1
+    );
+}
+
+#[test]
+fn usage_and_io_errors_exit_with_2() {
+    assert_eq!(code(&check("readme", &["--fail-on", "bogus"])), 2);
+    assert_eq!(code(&check("readme", &["--format", "xml"])), 2);
+    let missing = Command::new(env!("CARGO_BIN_EXE_cachelint"))
+        .args(["check", "/nonexistent/.gitlab-ci.yml"])
+        .output()
+        .expect("run");
+    assert_eq!(code(&missing), 2);
+    let empty = scratch("no-config");
+    let none = Command::new(env!("CARGO_BIN_EXE_cachelint"))
+        .arg("check")
+        .current_dir(&empty)
+        .output()
+        .expect("run");
+    assert_eq!(code(&none), 2);
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no .gitlab-ci.yml"));
+    let out = scratch("unwritable").join("missing-dir/report.json");
+    let o = check("readme", &["--output", out.to_str().unwrap_or_default()]);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write the report"));
+}
+
+#[test]
+fn text_output_ends_with_a_summary_line() {
+    let o = check("readme", &[]);
+    let text = stdout(&o);
+    let last = text.lines().last().unwrap_or_default();
+    let re = regex::Regex::new(r"^3 warnings in 1 file, \d+ ms$").expect("regex");
+    assert!(re.is_match(last), "summary line: {last:?}");
+
+    let last = stdout(&check("references-valid", &[]));
+    let re = regex::Regex::new(r"^no findings in \d+ files?, \d+ ms\n$").expect("regex");
+    assert!(re.is_match(&last), "clean summary: {last:?}");
+
+    let mixed = stdout(&check("jobs-classification", &[]));
+    let re =
+        regex::Regex::new(r"\n2 errors(, \d+ warnings?)?(, \d+ info)? in \d+ files?, \d+ ms\n$")
+            .expect("regex");
+    assert!(re.is_match(&mixed), "mixed summary: {mixed:?}");
+
+    // Machine formats carry no summary line.
+    let concise = stdout(&check("readme", &["--format", "concise"]));
+    assert_eq!(concise.lines().count(), 3);
+    assert!(concise.lines().all(|l| l.contains(": warning[")));
+}
+
+#[test]
+fn quiet_prints_only_what_fails_the_check() {
+    // Clean: nothing at all.
+    let o = check("references-valid", &["--quiet"]);
+    assert_eq!((code(&o), stdout(&o)), (0, String::new()));
+    // Infos below the threshold are not printed.
+    let o = check("includes-unresolved", &["-q"]);
+    assert_eq!((code(&o), stdout(&o)), (0, String::new()));
+    // Findings at the threshold are printed, without the summary.
+    let o = check("readme", &["--quiet"]);
+    let text = stdout(&o);
+    assert_eq!(code(&o), 1);
+    assert_eq!(text.matches("cache-key-collision\n").count(), 2);
+    assert!(!text.contains(" ms\n"), "no summary line: {text}");
+}
+
+#[test]
+fn output_is_written_whole_and_nothing_else_is_left() {
+    let dir = scratch("output");
+    let report = dir.join("gl-code-quality-report.json");
+    std::fs::write(&report, "stale").expect("seed");
+    let o = check(
+        "readme",
+        &[
+            "--format",
+            "codequality",
+            "--output",
+            report.to_str().unwrap_or_default(),
+        ],
+    );
+    assert_eq!(code(&o), 1);
+    assert_eq!(stdout(&o), "", "the report goes to the file, not stdout");
+    let written = std::fs::read_to_string(&report).expect("report");
+    let json: serde_json::Value = serde_json::from_str(&written).expect("valid JSON");
+    assert_eq!(json.as_array().map(Vec::len), Some(3));
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .expect("list")
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![report.file_name().unwrap_or_default().to_owned()]
+    );
+}
