@@ -37,6 +37,26 @@ fn is_glob(p: &str) -> bool {
 /// Whether doublestar pattern `pattern` matches path `path` (`**` any number of directories,
 /// `*` and `?` within one, `[...]` classes, `{a,b}` alternatives).
 fn glob_match(pattern: &str, path: &str) -> bool {
+    // Compiling a regex costs far more than matching it, and the same few patterns are matched
+    // against every ancestor of every cached path: compile each pattern once.
+    thread_local! {
+        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, Option<regex::Regex>>> =
+            std::cell::RefCell::default();
+    }
+    COMPILED.with(|compiled| {
+        let mut compiled = compiled.borrow_mut();
+        if !compiled.contains_key(pattern) {
+            compiled.insert(pattern.to_string(), glob_regex(pattern));
+        }
+        compiled
+            .get(pattern)
+            .and_then(Option::as_ref)
+            .is_some_and(|r| r.is_match(path))
+    })
+}
+
+/// The regex for a doublestar pattern; `None` when the pattern is not a valid one.
+fn glob_regex(pattern: &str) -> Option<regex::Regex> {
     let mut re = String::from("^");
     let mut chars = pattern.chars().peekable();
     let mut braces = 0;
@@ -68,7 +88,7 @@ fn glob_match(pattern: &str, path: &str) -> bool {
         }
     }
     re.push('$');
-    regex::Regex::new(&re).is_ok_and(|r| r.is_match(path))
+    regex::Regex::new(&re).ok()
 }
 
 /// Whether the files under cache path `a` and artifact path `b` can meet: the same path, one
