@@ -57,9 +57,15 @@ impl Analysis {
                     steps.borrow().len()
                 );
             }
-            diags.extend(rules::check(&rules::RuleContext::new(
-                &pipeline, ctx, assumed,
-            )));
+            let t = std::time::Instant::now();
+            let cx = rules::RuleContext::new(&pipeline, ctx, assumed);
+            if std::env::var_os("CACHELINT_TIMINGS").is_some() {
+                eprintln!(
+                    "cachelint timings: rule context {:.1} ms",
+                    t.elapsed().as_secs_f64() * 1e3
+                );
+            }
+            diags.extend(rules::check(&cx));
             pipeline
         };
         Analysis {

@@ -293,7 +293,15 @@ fn run_check(
         && format == Format::Text
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let t = std::time::Instant::now();
     let mut rendered = report::render(format, &outcome, color);
+    if std::env::var_os("CACHELINT_TIMINGS").is_some() {
+        eprintln!(
+            "cachelint timings: report {:.1} ms, total {:.1} ms",
+            t.elapsed().as_secs_f64() * 1e3,
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
     if format == Format::Text && !quiet {
         rendered.push_str(&summary(&outcome, started.elapsed()));
     }

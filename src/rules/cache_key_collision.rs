@@ -264,7 +264,7 @@ impl Rule for CacheKeyCollision {
                 };
                 // Every job of the other classes, not only their representatives.
                 let mut names: Vec<String> = Vec::new();
-                for o in &others {
+                'names: for o in &others {
                     let class = classes.iter().find(|c| uses[c[0]].same_contents(o));
                     for &m in class.into_iter().flatten() {
                         let member = &uses[m];
@@ -276,7 +276,7 @@ impl Rule for CacheKeyCollision {
                             names.push(n);
                         }
                         if names.len() > 50 {
-                            break;
+                            break 'names;
                         }
                     }
                 }
