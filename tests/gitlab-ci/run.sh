@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Proves the GitLab CI integration by running the jobs, not only reading them. There is no GitLab
+# here, so the jobs run under gitlab-ci-local (the version pinned in tests/oracle/gitlab-ci-local,
+# `npm ci --prefix tests/oracle/gitlab-ci-local` first) with its shell executor:
+#
+# 1. the ready-to-paste job of docs/integrations/gitlab-ci.md, in a scratch repository whose
+#    .gitlab-ci.yml is that job plus a bad job: the job must fail and its Code Quality report must
+#    name the problem; once the bad job is fixed, it must pass with an empty report. cachelint is
+#    put on PATH first (the job's `command -v cachelint ||` then skips `cargo install`, which needs
+#    the published repository);
+# 2. the `cachelint` job of this project's own .gitlab-ci.yml, in a clone of this checkout: it
+#    builds cachelint and checks the file it is defined in, which must be clean.
+#
+# Usage: tests/gitlab-ci/run.sh   (after `cargo build --release`; from a git checkout)
+# Prints "N passed, M failed"; exits 1 on a failure.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+gcl="$root/tests/oracle/gitlab-ci-local/node_modules/.bin/gitlab-ci-local"
+[[ -x "$gcl" ]] || { echo "run.sh: run npm ci --prefix tests/oracle/gitlab-ci-local first" >&2; exit 2; }
+[[ -x "$root/target/release/cachelint" ]] || { echo "run.sh: run cargo build --release first" >&2; exit 2; }
+if ! command -v rsync >/dev/null 2>&1; then # gitlab-ci-local copies the project with rsync
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsync >/dev/null || exit 2
+fi
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+passed=0; failed=0
+ok() { echo "ok    $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL  $1"; echo "$2" | tail -30 | sed 's/^/      /'; failed=$((failed + 1)); }
+
+# gitlab-ci-local needs a git repository with a remote it can parse.
+new_repo() {
+    git -C "$1" init -q -b main
+    git -C "$1" config user.email "ci@example.invalid"
+    git -C "$1" config user.name "cachelint CI"
+    git -C "$1" remote add origin https://gitlab.example.com/group/project.git
+}
+commit() { git -C "$1" add -A && git -C "$1" commit -q -m "$2"; }
+
+# --- 1. the documented job ----------------------------------------------------------------------
+repo="$tmp/project"
+mkdir -p "$repo" "$tmp/bin"
+cp "$root/target/release/cachelint" "$tmp/bin/"
+new_repo "$repo"
+job="$(awk '/^```yaml$/ { on = 1; next } on && /^```$/ { exit } on' "$root/docs/integrations/gitlab-ci.md")"
+write_config() { # the documented job followed by a build job with the given cache path
+    printf '%s\n\nbuild:\n  stage: build\n  script: [npm ci --cache .npm, npm run build]\n  cache:\n    key: npm\n    paths: [%s]\n' \
+        "$job" "$1" >"$repo/.gitlab-ci.yml"
+    printf 'stages: [build, test]\n' >>"$repo/.gitlab-ci.yml"
+}
+report="$repo/gl-code-quality-report.json"
+
+write_config '~/.npm'
+commit "$repo" "bad cache path"
+out="$(cd "$repo" && PATH="$tmp/bin:$PATH" "$gcl" --force-shell-executor cachelint 2>&1)"; code=$?
+if [[ $code -ne 0 && "$out" == *"FAIL  cachelint"* ]] \
+    && python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert [i["check_name"] for i in r]==["cache-path-outside-project"], r; assert r[0]["location"]["path"]==".gitlab-ci.yml"' "$report" 2>/dev/null; then
+    ok "the documented job fails on a bad configuration and reports it in Code Quality JSON"
+else
+    fail "the documented job fails on a bad configuration and reports it in Code Quality JSON" "$out"
+fi
+
+rm -f "$report"
+write_config '.npm/'
+commit "$repo" "cache inside the project"
+out="$(cd "$repo" && PATH="$tmp/bin:$PATH" "$gcl" --force-shell-executor cachelint 2>&1)"; code=$?
+if [[ $code -eq 0 && "$out" == *"PASS  cachelint"* ]] \
+    && python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))==[]' "$report" 2>/dev/null; then
+    ok "the documented job passes once it is fixed, with an empty report"
+else
+    fail "the documented job passes once it is fixed, with an empty report" "$out"
+fi
+
+# --- 2. this project's own job --------------------------------------------------------------------
+clone="$tmp/cachelint"
+git clone -q "$root" "$clone"
+git -C "$clone" remote set-url origin https://gitlab.com/cachelint/cachelint.git
+out="$(cd "$clone" && "$gcl" --force-shell-executor cachelint 2>&1)"; code=$?
+if [[ $code -eq 0 && "$out" == *"PASS  cachelint"* ]] \
+    && python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))==[]' "$clone/gl-code-quality-report.json" 2>/dev/null; then
+    ok "the project's own cachelint job builds cachelint and finds its .gitlab-ci.yml clean"
+else
+    fail "the project's own cachelint job builds cachelint and finds its .gitlab-ci.yml clean" "$out"
+fi
+
+echo "GitLab CI jobs: $passed passed, $failed failed"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
