@@ -28,14 +28,20 @@ passed=0; failed=0
 ok() { echo "ok    $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL  $1"; echo "$2" | tail -30 | sed 's/^/      /'; failed=$((failed + 1)); }
 
+commit() { git -C "$1" add -A && git -C "$1" commit -q -m "$2"; }
 # gitlab-ci-local needs a git repository with a remote it can parse.
 new_repo() {
     git -C "$1" init -q -b main
     git -C "$1" config user.email "ci@example.invalid"
     git -C "$1" config user.name "cachelint CI"
     git -C "$1" remote add origin https://gitlab.example.com/group/project.git
+    # The default branch as the remote had it before this change: `rules: changes` compares
+    # against it, so the CI files committed next count as changed.
+    echo "a project" >"$1/README.md"
+    commit "$1" "initial commit"
+    git -C "$1" update-ref refs/remotes/origin/main HEAD
+    git -C "$1" symbolic-ref refs/remotes/origin/HEAD refs/remotes/origin/main
 }
-commit() { git -C "$1" add -A && git -C "$1" commit -q -m "$2"; }
 
 # --- 1. the documented job ----------------------------------------------------------------------
 repo="$tmp/project"
