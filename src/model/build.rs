@@ -5,7 +5,7 @@
 
 use super::{
     Artifacts, Cache, CacheKey, Downloads, EffectiveJob, Job, JobRule, Need, Origin, Pipeline,
-    Text, Valued, Variable, VariableSource,
+    Text, Valued, Variable, VariableSource, WrongType,
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::resolve::Resolved;
@@ -757,7 +757,86 @@ impl Builder<'_, '_> {
                 .collect(),
             origin,
             malformed: !ctx.is_map(item),
+            wrong_types: self.cache_wrong_types(&keyed),
         }
+    }
+
+    /// The cache keywords whose values have a type `Entry::Cache` rejects (gitlab-semantics
+    /// §7.5–7.8): `paths` and `fallback_keys` arrays of strings, `untracked` and `unprotect`
+    /// booleans, `policy` and `when` strings. A `null` value is left alone (GitLab treats it as
+    /// unset).
+    fn cache_wrong_types(&self, keyed: &Keyed<'_, '_>) -> Vec<WrongType> {
+        let ctx = self.ctx;
+        let kind = |v: &RValue| -> &'static str {
+            if ctx.is_seq(v) {
+                "a list"
+            } else if ctx.is_map(v) {
+                "a mapping"
+            } else {
+                match ctx.scalar(v) {
+                    Some(Value::Str) => "a string",
+                    Some(Value::Bool(_)) => "a boolean",
+                    Some(Value::Int(_) | Value::BigInt(_) | Value::Float(_)) => "a number",
+                    _ => "another type",
+                }
+            }
+        };
+        let is_string = |v: &RValue| matches!(ctx.scalar(v), Some(Value::Str | Value::Symbol(_)));
+        let mut out = Vec::new();
+        for keyword in ["paths", "fallback_keys"] {
+            let Some(e) = keyed.get(keyword) else {
+                continue;
+            };
+            if ctx.is_null(&e.value) {
+                continue;
+            }
+            let bad = if ctx.is_seq(&e.value) {
+                ctx.items(&e.value)
+                    .into_iter()
+                    .find(|i| !is_string(i))
+                    .map(|i| (kind(&i), true, self.item_origin(&i, ctx.key_loc(e))))
+            } else {
+                Some((kind(&e.value), false, self.origin(e)))
+            };
+            if let Some((found, item, origin)) = bad {
+                out.push(WrongType {
+                    keyword,
+                    expected: "an array of strings",
+                    found,
+                    item,
+                    origin,
+                });
+            }
+        }
+        for (keyword, expected) in [
+            ("untracked", "a boolean value"),
+            ("unprotect", "a boolean value"),
+            ("policy", "a string"),
+            ("when", "a string"),
+        ] {
+            let Some(e) = keyed.get(keyword) else {
+                continue;
+            };
+            if ctx.is_null(&e.value) {
+                continue;
+            }
+            let ok = if expected == "a string" {
+                // Scalars of other types are reported by `invalid-cache-policy`/`-when`.
+                !ctx.is_seq(&e.value) && !ctx.is_map(&e.value)
+            } else {
+                matches!(ctx.scalar(&e.value), Some(Value::Bool(_)))
+            };
+            if !ok {
+                out.push(WrongType {
+                    keyword,
+                    expected,
+                    found: kind(&e.value),
+                    item: false,
+                    origin: self.origin(e),
+                });
+            }
+        }
+        out
     }
 
     fn artifacts(&self, e: &REntry) -> Option<Artifacts> {

@@ -183,6 +183,23 @@ pub struct Cache {
     pub origin: Origin,
     /// The entry is not a mapping (GitLab rejects it).
     pub malformed: bool,
+    /// Keywords whose value has a type GitLab rejects (`paths: build/`, `untracked: "yes"`).
+    pub wrong_types: Vec<WrongType>,
+}
+
+/// A cache keyword whose value has the wrong type; GitLab rejects the pipeline.
+#[derive(Clone, Debug)]
+pub struct WrongType {
+    /// The keyword: `paths`, `untracked`, `unprotect`, `fallback_keys`, `policy`, `when`.
+    pub keyword: &'static str,
+    /// What GitLab expects there, in its own words (`an array of strings`).
+    pub expected: &'static str,
+    /// What was written instead (`a string`, `a list`).
+    pub found: &'static str,
+    /// Whether `found` is an item of the list rather than the whole value.
+    pub item: bool,
+    /// The value (the whole value, or the first offending item of a list).
+    pub origin: Origin,
 }
 
 #[derive(Clone, Debug)]

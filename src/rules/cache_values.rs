@@ -249,3 +249,67 @@ impl Rule for CacheWithoutPaths {
         }
     }
 }
+
+/// `invalid-cache-value`: a cache keyword whose value has the wrong type (`Entry::Cache`:
+/// `paths` and `fallback_keys` arrays of strings, `untracked` and `unprotect` booleans,
+/// `policy` and `when` strings). GitLab rejects the pipeline.
+pub struct InvalidCacheValue;
+
+impl Rule for InvalidCacheValue {
+    fn name(&self) -> &'static str {
+        "invalid-cache-value"
+    }
+
+    fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+        // A value written once (in `default:` or a template) is reported once.
+        let mut seen = std::collections::HashSet::new();
+        for (_, job) in written_jobs(cx) {
+            for cache in &job.caches {
+                for w in &cache.wrong_types {
+                    if !seen.insert((w.origin.loc.file, w.origin.loc.span)) {
+                        continue;
+                    }
+                    let keyword = w.keyword;
+                    let what = if w.item {
+                        format!("an item of `cache:{keyword}` is {}", w.found)
+                    } else {
+                        format!("`cache:{keyword}` is {}", w.found)
+                    };
+                    let quoted = match w.expected {
+                        "an array of strings" => " (\"should be an array of strings\")",
+                        "a boolean value" => " (\"should be a boolean value\")",
+                        _ => "",
+                    };
+                    let message = format!(
+                        "{what}, but GitLab expects {}: it rejects the pipeline{quoted}",
+                        w.expected
+                    );
+                    let help = match (keyword, w.found, w.item) {
+                        ("paths" | "fallback_keys", "a string", false) => format!(
+                            "write it as a list, even for one entry: `{keyword}: [...]` or one `- ` line per entry"
+                        ),
+                        ("paths" | "fallback_keys", _, true) => format!(
+                            "every item of `{keyword}` must be a plain string: quote numbers, and do not nest lists or mappings"
+                        ),
+                        ("untracked" | "unprotect", "a string", _) => {
+                            format!("write `{keyword}: true` or `{keyword}: false`, without quotes")
+                        }
+                        ("policy", _, _) => {
+                            "give one policy: `pull`, `push` or `pull-push`".to_string()
+                        }
+                        ("when", _, _) => {
+                            "give one value: `on_success`, `on_failure` or `always`".to_string()
+                        }
+                        _ => format!("give `{keyword}` {}", w.expected),
+                    };
+                    out.push(
+                        at(cx, self.name(), Severity::Error, &w.origin, job, message)
+                            .label(format!("not {}", w.expected))
+                            .help(help)
+                            .subject(format!("type:{keyword}")),
+                    );
+                }
+            }
+        }
+    }
+}

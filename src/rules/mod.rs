@@ -87,6 +87,7 @@ pub fn model_rules() -> Vec<Box<dyn Rule>> {
         Box::new(cache_values::InvalidCacheWhen),
         Box::new(cache_values::UnknownCacheKeyword),
         Box::new(cache_values::CacheWithoutPaths),
+        Box::new(cache_values::InvalidCacheValue),
     ]
 }
 
@@ -223,6 +224,7 @@ pub static RULES: &[RuleInfo] = rules![
     "invalid-cache-when",
     "unknown-cache-keyword",
     "cache-without-paths",
+    "invalid-cache-value",
     "yaml-syntax",
     "yaml-disallowed-type",
     "yaml-too-large",

@@ -86,8 +86,9 @@ def theirs(d, tmp):
     res = subprocess.run([os.path.join(HERE, "gcl_preview.sh"), d, out],
                          capture_output=True, text=True, timeout=300)
     if res.returncode == 3:
-        print("gcl_diff: the oracle is not installed: npm ci --prefix tests/oracle/gitlab-ci-local",
-              file=sys.stderr)
+        print(res.stderr.rstrip(), file=sys.stderr)
+        print(f"gcl_diff: the oracle could not run on {d} (is it installed? "
+              "npm ci --prefix tests/oracle/gitlab-ci-local)", file=sys.stderr)
         sys.exit(3)
     if res.returncode != 0:
         lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
