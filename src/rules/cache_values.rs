@@ -265,6 +265,21 @@ impl Rule for InvalidCacheValue {
         let mut seen = std::collections::HashSet::new();
         for (_, job) in written_jobs(cx) {
             for cache in &job.caches {
+                if cache.malformed && seen.insert((cache.origin.loc.file, cache.origin.loc.span)) {
+                    out.push(
+                        at(
+                            cx,
+                            self.name(),
+                            Severity::Error,
+                            &cache.origin,
+                            job,
+                            "this cache is not a mapping of cache keywords: GitLab expects `cache:` to be a mapping (`key:`, `paths:`, ...) or a list of mappings, and rejects the pipeline".to_string(),
+                        )
+                        .label("not a mapping")
+                        .help("write the cache as a mapping, e.g. `cache: {key: deps, paths: [vendor/]}`, or remove it")
+                        .subject(format!("type:cache:{}", cache.index)),
+                    );
+                }
                 for w in &cache.wrong_types {
                     if !seen.insert((w.origin.loc.file, w.origin.loc.span)) {
                         continue;
