@@ -366,17 +366,31 @@ fn summary(outcome: &cachelint::Outcome, elapsed: std::time::Duration) -> String
 /// Writes `path` through a temporary file in the same directory renamed into place, so a
 /// reader never sees a half-written report.
 fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
+    // Only a regular file (or a new one) is replaced. A device, FIFO or socket (`-o /dev/null`,
+    // `-o /dev/stdout`, a named pipe) is written in place: renaming over it would replace the
+    // device with a plain file for every other program on the machine.
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(path)?
+            .write_all(bytes);
+    }
+    // A symbolic link stays a link: the file it points to is the one replaced.
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let dir = target
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
-    let name = path
+    let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "report".into());
     let tmp = dir.join(format!(".{name}.cachelint-{}.tmp", std::process::id()));
     std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
+    std::fs::rename(&tmp, &target).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
 }

@@ -152,3 +152,67 @@ fn output_is_written_whole_and_nothing_else_is_left() {
         vec![report.file_name().unwrap_or_default().to_owned()]
     );
 }
+
+#[test]
+fn output_through_a_symlink_keeps_the_link() {
+    let dir = scratch("output-link");
+    let real = dir.join("real.json");
+    let link = dir.join("report.json");
+    std::fs::write(&real, "stale").expect("seed");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    let o = check(
+        "readme",
+        &[
+            "--format",
+            "json",
+            "--output",
+            link.to_str().unwrap_or_default(),
+        ],
+    );
+    assert_eq!(code(&o), 1);
+    let meta = std::fs::symlink_metadata(&link).expect("link");
+    assert!(
+        meta.file_type().is_symlink(),
+        "the link was replaced by a file"
+    );
+    let written = std::fs::read_to_string(&real).expect("report");
+    assert!(written.contains("cache-key-collision"), "{written}");
+}
+
+/// `--output` to a named pipe (like `/dev/null` or `/dev/stdout`, not a regular file) writes
+/// into it; renaming a file over it would replace the device for everyone.
+#[test]
+fn output_to_a_special_file_writes_into_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = scratch("output-fifo");
+    let fifo = dir.join("report.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    // A reader in another process, bounded in time: if cachelint replaced the pipe instead of
+    // writing into it, the reader gives up after 20 s and the test fails rather than hangs.
+    let reader = Command::new("timeout")
+        .arg("20")
+        .arg("cat")
+        .arg(&fifo)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("reader");
+    let o = check(
+        "readme",
+        &[
+            "--format",
+            "concise",
+            "--output",
+            fifo.to_str().unwrap_or_default(),
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stderr));
+    let received =
+        String::from_utf8_lossy(&reader.wait_with_output().expect("reader").stdout).into_owned();
+    assert_eq!(received.lines().count(), 3, "{received}");
+    let meta = std::fs::symlink_metadata(&fifo).expect("fifo");
+    assert!(
+        meta.file_type().is_fifo(),
+        "the fifo was replaced by a file"
+    );
+}
