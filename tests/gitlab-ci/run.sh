@@ -56,38 +56,39 @@ write_config() { # the documented job followed by a build job with the given cac
 }
 report="$repo/gl-code-quality-report.json"
 
+# Runs the `cachelint` job of the repository in $2 (with $3, if given, first on PATH) and checks
+# that it ended $4 (PASS or FAIL) and left a Code Quality report $5 for which the Python
+# expression $6 holds (`r` is the parsed report).
+run_job() {
+    local name="$1" dir="$2" bin="$3" want="$4" report="$5" assertion="$6" out code
+    out="$(cd "$dir" && PATH="${bin:+$bin:}$PATH" "$gcl" --force-shell-executor cachelint 2>&1)"; code=$?
+    if [[ ( $want == PASS && $code -eq 0 ) || ( $want == FAIL && $code -ne 0 ) ]] \
+        && [[ "$out" == *"$want  cachelint"* ]] \
+        && python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert $assertion, r" "$report" 2>/dev/null; then
+        ok "$name"
+    else
+        fail "$name" "$out"
+    fi
+}
+
 write_config '~/.npm'
 commit "$repo" "bad cache path"
-out="$(cd "$repo" && PATH="$tmp/bin:$PATH" "$gcl" --force-shell-executor cachelint 2>&1)"; code=$?
-if [[ $code -ne 0 && "$out" == *"FAIL  cachelint"* ]] \
-    && python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert [i["check_name"] for i in r]==["cache-path-outside-project"], r; assert r[0]["location"]["path"]==".gitlab-ci.yml"' "$report" 2>/dev/null; then
-    ok "the documented job fails on a bad configuration and reports it in Code Quality JSON"
-else
-    fail "the documented job fails on a bad configuration and reports it in Code Quality JSON" "$out"
-fi
+run_job "the documented job fails on a bad configuration and reports it in Code Quality JSON" \
+    "$repo" "$tmp/bin" FAIL "$report" \
+    '[i["check_name"] for i in r] == ["cache-path-outside-project"] and r[0]["location"]["path"] == ".gitlab-ci.yml"'
 
 rm -f "$report"
 write_config '.npm/'
 commit "$repo" "cache inside the project"
-out="$(cd "$repo" && PATH="$tmp/bin:$PATH" "$gcl" --force-shell-executor cachelint 2>&1)"; code=$?
-if [[ $code -eq 0 && "$out" == *"PASS  cachelint"* ]] \
-    && python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))==[]' "$report" 2>/dev/null; then
-    ok "the documented job passes once it is fixed, with an empty report"
-else
-    fail "the documented job passes once it is fixed, with an empty report" "$out"
-fi
+run_job "the documented job passes once it is fixed, with an empty report" \
+    "$repo" "$tmp/bin" PASS "$report" 'r == []'
 
 # --- 2. this project's own job --------------------------------------------------------------------
 clone="$tmp/cachelint"
 git clone -q "$root" "$clone"
 git -C "$clone" remote set-url origin https://gitlab.com/cachelint/cachelint.git
-out="$(cd "$clone" && "$gcl" --force-shell-executor cachelint 2>&1)"; code=$?
-if [[ $code -eq 0 && "$out" == *"PASS  cachelint"* ]] \
-    && python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))==[]' "$clone/gl-code-quality-report.json" 2>/dev/null; then
-    ok "the project's own cachelint job builds cachelint and finds its .gitlab-ci.yml clean"
-else
-    fail "the project's own cachelint job builds cachelint and finds its .gitlab-ci.yml clean" "$out"
-fi
+run_job "the project's own cachelint job builds cachelint and finds its .gitlab-ci.yml clean" \
+    "$clone" "" PASS "$clone/gl-code-quality-report.json" 'r == []'
 
 echo "GitLab CI jobs: $passed passed, $failed failed"
 echo "$passed passed, $failed failed"
