@@ -4,7 +4,7 @@
 //! and uploaded as an artifact by the same job reaches every later job as an artifact, over
 //! that job's own cache of it.
 
-use super::{Rule, RuleContext, at, job_variables, primary, written_jobs};
+use super::{Rule, RuleContext, at, job_variables, primary, within, written_jobs};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::Downloads;
 use crate::model::variables::{display, expand_shell};
@@ -99,7 +99,7 @@ pub fn overlap(a: &str, b: &str) -> bool {
     if a.is_empty() || b.is_empty() {
         return a == b;
     }
-    let inside = |x: &str, y: &str| x == y || x.starts_with(&format!("{y}/"));
+    let inside = within;
     match (is_glob(&a), is_glob(&b)) {
         (false, false) => inside(&a, &b) || inside(&b, &a),
         (true, true) => a == b,
@@ -114,7 +114,7 @@ fn covers(artifact: &str, cached: &str) -> bool {
     if is_glob(&a) {
         return ancestors(&c).any(|p| glob_match(&a, p));
     }
-    c == a || c.starts_with(&format!("{a}/"))
+    within(&c, &a)
 }
 
 /// `dir/x/y` → `dir/x/y`, `dir/x`, `dir`.
@@ -133,7 +133,7 @@ fn glob_prefix_inside(pattern: &str, literal: &str) -> bool {
     let fixed: Vec<&str> = pattern.split('/').take_while(|s| !is_glob(s)).collect();
     !fixed.is_empty() && {
         let f = fixed.join("/");
-        f == literal || f.starts_with(&format!("{literal}/"))
+        within(&f, literal)
     }
 }
 
@@ -195,7 +195,7 @@ impl Rule for CacheArtifactOverlap {
                     let mut hits: Vec<(usize, &crate::model::Valued<String>)> = Vec::new();
                     for (k, ai, artifact) in candidates {
                         let k = *k;
-                        if k == ji || jobs[k].base == job.base || !downloads_from(k) {
+                        if jobs[k].base == job.base || !downloads_from(k) {
                             continue;
                         }
                         if overlap(&cached, artifact)

@@ -159,11 +159,9 @@ impl Use {
     /// Whether an archive saved by `self` holds everything `o` expects.
     fn provides(&self, o: &Use) -> bool {
         (!o.untracked || self.untracked)
-            && o.paths.iter().all(|p| {
-                self.paths
-                    .iter()
-                    .any(|s| p == s || p.starts_with(&format!("{s}/")))
-            })
+            && o.paths
+                .iter()
+                .all(|p| self.paths.iter().any(|s| super::within(p, s)))
     }
 }
 

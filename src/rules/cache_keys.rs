@@ -1,7 +1,7 @@
 //! Rules about `cache:key`: `invalid-cache-key`, `cache-key-unsafe-variable`,
 //! `too-many-cache-key-files`.
 
-use super::{Rule, RuleContext, at, written_jobs};
+use super::{Rule, RuleContext, at, written_caches};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{CacheKey, Text, Valued};
 
@@ -53,13 +53,12 @@ impl Rule for InvalidCacheKey {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx) {
-            for cache in &job.caches {
-                let (what, value): (&str, Option<&Valued<Text>>) = match &cache.key {
-                    CacheKey::Literal(k) => ("key", Some(k)),
-                    CacheKey::Files { prefix, .. } => ("key:prefix", prefix.as_ref()),
-                    CacheKey::Invalid(o) => {
-                        out.push(
+        for (_, job, cache) in written_caches(cx) {
+            let (what, value): (&str, Option<&Valued<Text>>) = match &cache.key {
+                CacheKey::Literal(k) => ("key", Some(k)),
+                CacheKey::Files { prefix, .. } => ("key:prefix", prefix.as_ref()),
+                CacheKey::Invalid(o) => {
+                    out.push(
                             at(
                                 cx,
                                 self.name(),
@@ -72,32 +71,32 @@ impl Rule for InvalidCacheKey {
                             .help("quote the key (`key: \"1\"`), or use `key: {files: [...]}`")
                             .subject("key-type"),
                         );
-                        continue;
-                    }
-                    CacheKey::Default => continue,
-                };
-                let Some(value) = value else { continue };
-                if !value.value.is_string {
-                    out.push(
-                        at(
-                            cx,
-                            self.name(),
-                            Severity::Error,
-                            &value.origin,
-                            job,
-                            format!(
-                                "cache `{what}` `{}` is not a string; GitLab rejects it",
-                                value.value.text
-                            ),
-                        )
-                        .label("not a string")
-                        .help(format!("quote it: `\"{}\"`", value.value.text))
-                        .subject(format!("key-type:{}", value.value.text)),
-                    );
                     continue;
                 }
-                if let Some(problem) = key_problem(&value.value.text) {
-                    out.push(
+                CacheKey::Default => continue,
+            };
+            let Some(value) = value else { continue };
+            if !value.value.is_string {
+                out.push(
+                    at(
+                        cx,
+                        self.name(),
+                        Severity::Error,
+                        &value.origin,
+                        job,
+                        format!(
+                            "cache `{what}` `{}` is not a string; GitLab rejects it",
+                            value.value.text
+                        ),
+                    )
+                    .label("not a string")
+                    .help(format!("quote it: `\"{}\"`", value.value.text))
+                    .subject(format!("key-type:{}", value.value.text)),
+                );
+                continue;
+            }
+            if let Some(problem) = key_problem(&value.value.text) {
+                out.push(
                         at(
                             cx,
                             self.name(),
@@ -117,7 +116,6 @@ impl Rule for InvalidCacheKey {
                         })
                         .subject(format!("key:{}", value.value.text)),
                     );
-                }
             }
         }
     }
@@ -186,17 +184,16 @@ impl Rule for CacheKeyUnsafeVariable {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx) {
-            for cache in &job.caches {
-                let value = match &cache.key {
-                    CacheKey::Literal(k) => k,
-                    CacheKey::Files {
-                        prefix: Some(p), ..
-                    } => p,
-                    _ => continue,
-                };
-                for (var, safe) in unsafe_variables(&value.value.text) {
-                    out.push(
+        for (_, job, cache) in written_caches(cx) {
+            let value = match &cache.key {
+                CacheKey::Literal(k) => k,
+                CacheKey::Files {
+                    prefix: Some(p), ..
+                } => p,
+                _ => continue,
+            };
+            for (var, safe) in unsafe_variables(&value.value.text) {
+                out.push(
                         at(
                             cx,
                             self.name(),
@@ -218,7 +215,6 @@ impl Rule for CacheKeyUnsafeVariable {
                         })
                         .subject(format!("var:{var}:{}", value.value.text)),
                     );
-                }
             }
         }
     }
@@ -234,20 +230,19 @@ impl Rule for TooManyCacheKeyFiles {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx) {
-            for cache in &job.caches {
-                let CacheKey::Files {
-                    files,
-                    commits,
-                    origin,
-                    ..
-                } = &cache.key
-                else {
-                    continue;
-                };
-                let kw = if *commits { "files_commits" } else { "files" };
-                if files.len() > 2 {
-                    out.push(
+        for (_, job, cache) in written_caches(cx) {
+            let CacheKey::Files {
+                files,
+                commits,
+                origin,
+                ..
+            } = &cache.key
+            else {
+                continue;
+            };
+            let kw = if *commits { "files_commits" } else { "files" };
+            if files.len() > 2 {
+                out.push(
                         at(
                             cx,
                             self.name(),
@@ -263,25 +258,22 @@ impl Rule for TooManyCacheKeyFiles {
                         .help("keep the one or two lock files that decide the cache's content, e.g. `files: [package-lock.json]`")
                         .subject(format!("files:{}", files.len())),
                     );
-                } else if files.is_empty() {
-                    out.push(
-                        at(
-                            cx,
-                            self.name(),
-                            Severity::Error,
-                            origin,
-                            job,
-                            format!(
-                                "`key:{kw}` needs at least one file (\"requires at least 1 item\")"
-                            ),
-                        )
-                        .label("no files")
-                        .help(
-                            "name the lock file the cache depends on, e.g. `files: [Gemfile.lock]`",
-                        )
-                        .subject("files:0"),
-                    );
-                }
+            } else if files.is_empty() {
+                out.push(
+                    at(
+                        cx,
+                        self.name(),
+                        Severity::Error,
+                        origin,
+                        job,
+                        format!(
+                            "`key:{kw}` needs at least one file (\"requires at least 1 item\")"
+                        ),
+                    )
+                    .label("no files")
+                    .help("name the lock file the cache depends on, e.g. `files: [Gemfile.lock]`")
+                    .subject("files:0"),
+                );
             }
         }
     }

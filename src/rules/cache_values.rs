@@ -1,7 +1,7 @@
 //! Rules about the other cache keywords: `too-many-fallback-keys`, `invalid-cache-policy`,
-//! `invalid-cache-when`, `unknown-cache-keyword`, `cache-without-paths`.
+//! `invalid-cache-when`, `unknown-cache-keyword`, `cache-without-paths`, `invalid-cache-value`.
 
-use super::{Rule, RuleContext, at, job_variables, written_jobs};
+use super::{Rule, RuleContext, at, first_seen, job_variables, written_caches, written_jobs};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::variables::{Part, expand_go};
 use crate::resolve::extends::did_you_mean;
@@ -15,14 +15,13 @@ impl Rule for TooManyFallbackKeys {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx) {
-            for cache in &job.caches {
-                let n = cache.fallback_keys.len();
-                if n <= 5 {
-                    continue;
-                }
-                let origin = cache.fallback_keys[5].origin;
-                out.push(
+        for (_, job, cache) in written_caches(cx) {
+            let n = cache.fallback_keys.len();
+            if n <= 5 {
+                continue;
+            }
+            let origin = cache.fallback_keys[5].origin;
+            out.push(
                     at(
                         cx,
                         self.name(),
@@ -35,7 +34,6 @@ impl Rule for TooManyFallbackKeys {
                     .help("keep the five most useful fallback keys, most specific first")
                     .subject(format!("fallback:{n}")),
                 );
-            }
         }
     }
 }
@@ -113,14 +111,13 @@ impl Rule for InvalidCacheWhen {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx) {
-            for cache in &job.caches {
-                let Some(when) = &cache.when else { continue };
-                if when.value.is_string && WHENS.contains(&when.value.text.as_str()) {
-                    continue;
-                }
-                let suggestion = did_you_mean(&when.value.text, WHENS.iter().copied());
-                out.push(
+        for (_, job, cache) in written_caches(cx) {
+            let Some(when) = &cache.when else { continue };
+            if when.value.is_string && WHENS.contains(&when.value.text.as_str()) {
+                continue;
+            }
+            let suggestion = did_you_mean(&when.value.text, WHENS.iter().copied());
+            out.push(
                     at(
                         cx,
                         self.name(),
@@ -139,7 +136,6 @@ impl Rule for InvalidCacheWhen {
                     })
                     .subject(format!("when:{}", when.value.text)),
                 );
-            }
         }
     }
 }
@@ -164,21 +160,20 @@ impl Rule for UnknownCacheKeyword {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx) {
-            for cache in &job.caches {
-                for (key, loc) in &cache.keys {
-                    if CACHE_KEYS.contains(&key.as_str()) {
-                        continue;
-                    }
-                    let origin = crate::model::Origin {
-                        loc: *loc,
-                        key: Some(*loc),
-                        alias: None,
-                        chain: cache.origin.chain,
-                    };
-                    let suggestion = did_you_mean(key, CACHE_KEYS.iter().copied())
-                        .or_else(|| (key == "path").then_some("paths"));
-                    out.push(
+        for (_, job, cache) in written_caches(cx) {
+            for (key, loc) in &cache.keys {
+                if CACHE_KEYS.contains(&key.as_str()) {
+                    continue;
+                }
+                let origin = crate::model::Origin {
+                    loc: *loc,
+                    key: Some(*loc),
+                    alias: None,
+                    chain: cache.origin.chain,
+                };
+                let suggestion = did_you_mean(key, CACHE_KEYS.iter().copied())
+                    .or_else(|| (key == "path").then_some("paths"));
+                out.push(
                         at(
                             cx,
                             self.name(),
@@ -194,7 +189,6 @@ impl Rule for UnknownCacheKeyword {
                         })
                         .subject(format!("keyword:{key}")),
                     );
-                }
             }
         }
     }
@@ -212,27 +206,26 @@ impl Rule for CacheWithoutPaths {
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         // A cache written once (in `default:` or a template) is reported once.
         let mut seen = std::collections::HashSet::new();
-        for (_, job) in written_jobs(cx) {
-            for cache in &job.caches {
-                if !seen.insert((cache.origin.loc.file, cache.origin.loc.span)) {
-                    continue;
-                }
-                let untracked = cache.untracked.as_ref().is_some_and(|u| u.value);
-                // `cache: {}` is the documented way to turn off an inherited cache; and a
-                // misspelt keyword (`path:`) is reported by unknown-cache-keyword instead.
-                let misspelt = cache
-                    .keys
-                    .iter()
-                    .any(|(k, _)| !CACHE_KEYS.contains(&k.as_str()));
-                if !cache.paths.is_empty()
-                    || untracked
-                    || cache.malformed
-                    || cache.keys.is_empty()
-                    || misspelt
-                {
-                    continue;
-                }
-                out.push(
+        for (_, job, cache) in written_caches(cx) {
+            if !first_seen(&mut seen, &cache.origin) {
+                continue;
+            }
+            let untracked = cache.untracked.as_ref().is_some_and(|u| u.value);
+            // `cache: {}` is the documented way to turn off an inherited cache; and a
+            // misspelt keyword (`path:`) is reported by unknown-cache-keyword instead.
+            let misspelt = cache
+                .keys
+                .iter()
+                .any(|(k, _)| !CACHE_KEYS.contains(&k.as_str()));
+            if !cache.paths.is_empty()
+                || untracked
+                || cache.malformed
+                || cache.keys.is_empty()
+                || misspelt
+            {
+                continue;
+            }
+            out.push(
                     at(
                         cx,
                         self.name(),
@@ -245,7 +238,6 @@ impl Rule for CacheWithoutPaths {
                     .help("list the directories to cache under `paths:`, or remove the cache (`cache: []` also turns off an inherited default cache)")
                     .subject(format!("no-paths:{}", cache.index)),
                 );
-            }
         }
     }
 }
@@ -263,10 +255,9 @@ impl Rule for InvalidCacheValue {
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         // A value written once (in `default:` or a template) is reported once.
         let mut seen = std::collections::HashSet::new();
-        for (_, job) in written_jobs(cx) {
-            for cache in &job.caches {
-                if cache.malformed && seen.insert((cache.origin.loc.file, cache.origin.loc.span)) {
-                    out.push(
+        for (_, job, cache) in written_caches(cx) {
+            if cache.malformed && first_seen(&mut seen, &cache.origin) {
+                out.push(
                         at(
                             cx,
                             self.name(),
@@ -279,51 +270,50 @@ impl Rule for InvalidCacheValue {
                         .help("write the cache as a mapping, e.g. `cache: {key: deps, paths: [vendor/]}`, or remove it")
                         .subject(format!("type:cache:{}", cache.index)),
                     );
+            }
+            for w in &cache.wrong_types {
+                if !first_seen(&mut seen, &w.origin) {
+                    continue;
                 }
-                for w in &cache.wrong_types {
-                    if !seen.insert((w.origin.loc.file, w.origin.loc.span)) {
-                        continue;
+                let keyword = w.keyword;
+                let what = if w.item {
+                    format!("an item of `cache:{keyword}` is {}", w.found)
+                } else {
+                    format!("`cache:{keyword}` is {}", w.found)
+                };
+                let quoted = match w.expected {
+                    "an array of strings" => " (\"should be an array of strings\")",
+                    "a boolean value" => " (\"should be a boolean value\")",
+                    _ => "",
+                };
+                let message = format!(
+                    "{what}, but GitLab expects {}: it rejects the pipeline{quoted}",
+                    w.expected
+                );
+                let help = match (keyword, w.found, w.item) {
+                    ("paths" | "fallback_keys", "a string", false) => format!(
+                        "write it as a list, even for one entry: `{keyword}: [...]` or one `- ` line per entry"
+                    ),
+                    ("paths" | "fallback_keys", _, true) => format!(
+                        "every item of `{keyword}` must be a plain string: quote numbers, and do not nest lists or mappings"
+                    ),
+                    ("untracked" | "unprotect", "a string", _) => {
+                        format!("write `{keyword}: true` or `{keyword}: false`, without quotes")
                     }
-                    let keyword = w.keyword;
-                    let what = if w.item {
-                        format!("an item of `cache:{keyword}` is {}", w.found)
-                    } else {
-                        format!("`cache:{keyword}` is {}", w.found)
-                    };
-                    let quoted = match w.expected {
-                        "an array of strings" => " (\"should be an array of strings\")",
-                        "a boolean value" => " (\"should be a boolean value\")",
-                        _ => "",
-                    };
-                    let message = format!(
-                        "{what}, but GitLab expects {}: it rejects the pipeline{quoted}",
-                        w.expected
-                    );
-                    let help = match (keyword, w.found, w.item) {
-                        ("paths" | "fallback_keys", "a string", false) => format!(
-                            "write it as a list, even for one entry: `{keyword}: [...]` or one `- ` line per entry"
-                        ),
-                        ("paths" | "fallback_keys", _, true) => format!(
-                            "every item of `{keyword}` must be a plain string: quote numbers, and do not nest lists or mappings"
-                        ),
-                        ("untracked" | "unprotect", "a string", _) => {
-                            format!("write `{keyword}: true` or `{keyword}: false`, without quotes")
-                        }
-                        ("policy", _, _) => {
-                            "give one policy: `pull`, `push` or `pull-push`".to_string()
-                        }
-                        ("when", _, _) => {
-                            "give one value: `on_success`, `on_failure` or `always`".to_string()
-                        }
-                        _ => format!("give `{keyword}` {}", w.expected),
-                    };
-                    out.push(
-                        at(cx, self.name(), Severity::Error, &w.origin, job, message)
-                            .label(format!("not {}", w.expected))
-                            .help(help)
-                            .subject(format!("type:{keyword}")),
-                    );
-                }
+                    ("policy", _, _) => {
+                        "give one policy: `pull`, `push` or `pull-push`".to_string()
+                    }
+                    ("when", _, _) => {
+                        "give one value: `on_success`, `on_failure` or `always`".to_string()
+                    }
+                    _ => format!("give `{keyword}` {}", w.expected),
+                };
+                out.push(
+                    at(cx, self.name(), Severity::Error, &w.origin, job, message)
+                        .label(format!("not {}", w.expected))
+                        .help(help)
+                        .subject(format!("type:{keyword}")),
+                );
             }
         }
     }

@@ -20,7 +20,6 @@ use std::collections::HashMap;
 pub struct RuleContext<'a> {
     pub pipeline: &'a Pipeline,
     pub ctx: Ctx<'a>,
-    pub assumed: &'a HashMap<String, String>,
     /// Per job (same index as `pipeline.jobs`): the variables its values expand with.
     pub vars: Vec<HashMap<String, (String, bool)>>,
     /// One job per written job (`parallel` makes identical copies).
@@ -59,7 +58,6 @@ impl<'a> RuleContext<'a> {
         RuleContext {
             pipeline,
             ctx,
-            assumed,
             vars,
             written,
         }
@@ -112,6 +110,28 @@ pub fn check(cx: &RuleContext<'_>) -> Vec<Diagnostic> {
 /// The jobs to check once per written job: `parallel` makes identical copies.
 pub fn written_jobs<'c>(cx: &'c RuleContext<'_>) -> impl Iterator<Item = (usize, &'c Job)> {
     cx.written.iter().map(|&i| (i, &cx.pipeline.jobs[i]))
+}
+
+/// Whether path `p` is `dir` or lies inside it (`build/x` in `build`), compared as text.
+pub fn within(p: &str, dir: &str) -> bool {
+    p.strip_prefix(dir)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// The caches of the written jobs (see [`written_jobs`]), with their job's index.
+pub fn written_caches<'c>(
+    cx: &'c RuleContext<'_>,
+) -> impl Iterator<Item = (usize, &'c Job, &'c crate::model::Cache)> {
+    written_jobs(cx).flat_map(|(i, job)| job.caches.iter().map(move |c| (i, job, c)))
+}
+
+/// Whether `o` is met for the first time: a value written once (in `default:` or a template)
+/// and inherited by many jobs is reported once.
+pub fn first_seen(
+    seen: &mut std::collections::HashSet<(crate::source::FileId, crate::source::Span)>,
+    o: &Origin,
+) -> bool {
+    seen.insert((o.loc.file, o.loc.span))
 }
 
 /// The location to point at for a value: its key when it has one, else the value.
