@@ -10,7 +10,7 @@ use super::{
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::resolve::Resolved;
 use crate::resolve::extends::did_you_mean;
-use crate::resolve::value::{Chain, Ctx, Loc, REntry, RKind, RValue, Step};
+use crate::resolve::value::{Chain, Ctx, Loc, REntry, RValue, Step};
 use crate::yaml::Value;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -139,7 +139,7 @@ pub fn build(
         let Some(value) = b.job_value(entry) else {
             continue;
         };
-        let effective = b.effective(entry, &value, &defaults);
+        let effective = b.effective(&value, &defaults);
         let jobs = b.jobs(entry, &effective, &p.variables, &p.stages);
         p.jobs.extend(jobs);
         if keep_effective {
@@ -330,12 +330,7 @@ impl Builder<'_, '_> {
     }
 
     /// The job's entries with the default keywords it does not set (and `inherit` allows).
-    fn effective(
-        &self,
-        entry: &REntry,
-        value: &RValue,
-        defaults: &HashMap<String, (REntry, bool)>,
-    ) -> Vec<REntry> {
+    fn effective(&self, value: &RValue, defaults: &HashMap<String, (REntry, bool)>) -> Vec<REntry> {
         let ctx = self.ctx;
         let mut entries = ctx.entries(value);
         let inherit = ctx
@@ -383,7 +378,6 @@ impl Builder<'_, '_> {
                 .collect();
         }
         entries.extend(added);
-        let _ = entry;
         entries
     }
 
@@ -672,19 +666,12 @@ impl Builder<'_, '_> {
     }
 
     fn caches(&self, e: &REntry) -> Vec<Cache> {
-        let ctx = self.ctx;
-        let items: Vec<RValue> = if ctx.is_seq(&e.value) {
-            // `Caches` flattens nested lists (from `!reference`).
-            flatten(ctx, &e.value, 10)
-        } else if ctx.is_null(&e.value) {
-            Vec::new()
-        } else {
-            vec![e.value.clone()]
-        };
-        items
+        // `Caches` flattens nested lists (from `!reference`); a single cache is a list of one.
+        let fallback = self.ctx.key_loc(e);
+        flatten(self.ctx, &e.value, 10)
             .iter()
             .enumerate()
-            .map(|(index, item)| self.cache(index, item, self.ctx.key_loc(e)))
+            .map(|(index, item)| self.cache(index, item, fallback))
             .collect()
     }
 
@@ -971,9 +958,7 @@ pub fn ruby_to_s(ctx: &Ctx<'_>, v: &RValue) -> String {
         Some(Value::Float(f)) => ruby_float(*f),
         Some(Value::Symbol(s)) => s.to_string(),
         Some(_) => ctx.scalar_text(v).unwrap_or("").to_string(),
-        None => match &v.kind {
-            RKind::Seq(_) | RKind::Map(_) | RKind::Node(..) => String::new(),
-        },
+        None => String::new(),
     }
 }
 
