@@ -187,6 +187,18 @@ pub struct Cache {
     pub wrong_types: Vec<WrongType>,
 }
 
+impl Cache {
+    /// Where the key is written: the `key:` value, or the cache entry when there is no key
+    /// (GitLab's implicit `default`) or it is invalid.
+    pub fn key_origin(&self) -> Origin {
+        match &self.key {
+            CacheKey::Literal(k) => k.origin,
+            CacheKey::Files { origin, .. } => *origin,
+            CacheKey::Default | CacheKey::Invalid(_) => self.origin,
+        }
+    }
+}
+
 /// A cache keyword whose value has the wrong type; GitLab rejects the pipeline.
 #[derive(Clone, Debug)]
 pub struct WrongType {

@@ -9,7 +9,7 @@
 //! every job; per-job variables (`CI_JOB_NAME`, ...) and job or matrix variables with different
 //! values differ. Caches are indexed by key: no pairwise comparison.
 
-use super::{Rule, RuleContext, job_variables, primary};
+use super::{Rule, RuleContext, at, job_variables, primary};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::variables::{Part, Scope, expand_go, expand_shell};
 use crate::model::{Cache, CacheKey, Job};
@@ -280,70 +280,55 @@ impl Rule for CacheKeyCollision {
                 }
                 let shown = names.len().min(3);
                 let more = names.len() - shown;
-                let key_origin = match &cache.key {
-                    CacheKey::Literal(k) => k.origin,
-                    CacheKey::Files { origin, .. } => *origin,
-                    _ => cache.origin,
-                };
-                let (file, span) = primary(&key_origin);
-                let mut d = Diagnostic::new(
-                    self.name(),
-                    Severity::Warning,
-                    file,
-                    span,
-                    if implicit {
-                        format!(
-                            "job `{}` caches {} without a `key:`, so under GitLab's implicit key `default`, which {}{} also use{} for different files: the jobs save and restore each other's archives",
-                            job.base,
-                            describe(u),
-                            names[..shown].join(", "),
-                            if more > 0 { format!(" and {more} more") } else { String::new() },
-                            if names.len() == 1 { "s" } else { "" },
-                        )
-                    } else if u.pull_only {
-                        format!(
-                            "job `{}` restores {} from the cache key `{}`, but {}{} save{} other files under that key: the job gets their archive, without what it expects",
-                            job.base,
-                            describe(u),
-                            u.display,
-                            names[..shown].join(", "),
-                            if more > 0 { format!(" and {more} more") } else { String::new() },
-                            if names.len() == 1 { "s" } else { "" },
-                        )
+                // "`a` (x), `b` (y) and 2 more" and the verb ending that agrees with it.
+                let listed = format!(
+                    "{}{}",
+                    names[..shown].join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
                     } else {
-                        format!(
-                            "job `{}` caches {} under the key `{}`, which {}{} also use{} for different files: each job uploads its own archive under that key and overwrites the other's",
-                            job.base,
-                            describe(u),
-                            u.display,
-                            names[..shown].join(", "),
-                            if more > 0 { format!(" and {more} more") } else { String::new() },
-                            if names.len() == 1 { "s" } else { "" },
-                        )
-                    },
-                )
-                .label(if matches!(cache.key, CacheKey::Default) {
-                    "no `key:`, so GitLab uses `default`".to_string()
+                        String::new()
+                    }
+                );
+                let s = if names.len() == 1 { "s" } else { "" };
+                let message = if implicit {
+                    format!(
+                        "job `{}` caches {} without a `key:`, so under GitLab's implicit key `default`, which {listed} also use{s} for different files: the jobs save and restore each other's archives",
+                        job.base,
+                        describe(u),
+                    )
+                } else if u.pull_only {
+                    format!(
+                        "job `{}` restores {} from the cache key `{}`, but {listed} save{s} other files under that key: the job gets their archive, without what it expects",
+                        job.base,
+                        describe(u),
+                        u.display,
+                    )
                 } else {
-                    "shared key".to_string()
-                })
-                .help("give each job's cache a key of its own (e.g. `key: $CI_JOB_NAME-...` or a distinct `prefix:` for `key:files`), or cache the same paths in every job that shares the key")
-                .job(job.base.clone())
-                .subject(format!("key:{}:{}", u.display, u.cache));
-                d.labels = super::provenance(&cx.ctx, &key_origin);
+                    format!(
+                        "job `{}` caches {} under the key `{}`, which {listed} also use{s} for different files: each job uploads its own archive under that key and overwrites the other's",
+                        job.base,
+                        describe(u),
+                        u.display,
+                    )
+                };
+                let key_origin = cache.key_origin();
+                let (file, span) = primary(&key_origin);
+                let mut d = at(cx, self.name(), Severity::Warning, &key_origin, job, message)
+                    .label(if implicit {
+                        "no `key:`, so GitLab uses `default`".to_string()
+                    } else {
+                        "shared key".to_string()
+                    })
+                    .help("give each job's cache a key of its own (e.g. `key: $CI_JOB_NAME-...` or a distinct `prefix:` for `key:files`), or cache the same paths in every job that shares the key")
+                    .subject(format!("key:{}:{}", u.display, u.cache));
                 let mut labelled = std::collections::HashSet::new();
                 for o in others.iter().take(3) {
                     let oj = &jobs[o.job];
                     if !labelled.insert(oj.base.clone()) {
                         continue;
                     }
-                    let oc = &oj.caches[o.cache];
-                    let oo = match &oc.key {
-                        CacheKey::Literal(k) => k.origin,
-                        CacheKey::Files { origin, .. } => *origin,
-                        _ => oc.origin,
-                    };
-                    let (f, s) = primary(&oo);
+                    let (f, s) = primary(&oj.caches[o.cache].key_origin());
                     if (f, s) == (file, span) {
                         continue; // the same written key, inherited by both jobs
                     }
