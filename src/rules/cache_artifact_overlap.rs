@@ -8,7 +8,7 @@ use super::{Rule, RuleContext, at, job_variables, primary, within, written_jobs}
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::model::Downloads;
 use crate::model::variables::{display, expand_shell};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 pub struct CacheArtifactOverlap;
 
@@ -145,8 +145,9 @@ impl Rule for CacheArtifactOverlap {
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let jobs = &cx.pipeline.jobs;
         // Every artifact path, expanded once, indexed by its first directory (patterns that
-        // start with a wildcard go to a list checked every time).
-        let mut by_head: HashMap<String, Vec<(usize, usize, String)>> = HashMap::new();
+        // start with a wildcard go to a list checked every time). Ordered, so that a cached
+        // pattern that visits every directory lists the jobs in the same order on every run.
+        let mut by_head: BTreeMap<String, Vec<(usize, usize, String)>> = BTreeMap::new();
         let mut wild: Vec<(usize, usize, String)> = Vec::new();
         for (k, j) in jobs.iter().enumerate() {
             let Some(art) = &j.artifacts else { continue };
