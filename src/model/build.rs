@@ -665,6 +665,17 @@ impl Builder<'_, '_> {
         })
     }
 
+    /// The value of `e` when it is a boolean, with where it was written.
+    fn valued_bool(&self, e: &REntry) -> Option<Valued<bool>> {
+        match self.ctx.scalar(&e.value) {
+            Some(Value::Bool(b)) => Some(Valued {
+                value: *b,
+                origin: self.origin(e),
+            }),
+            _ => None,
+        }
+    }
+
     fn caches(&self, e: &REntry) -> Vec<Cache> {
         // `Caches` flattens nested lists (from `!reference`); a single cache is a list of one.
         let fallback = self.ctx.key_loc(e);
@@ -698,13 +709,6 @@ impl Builder<'_, '_> {
                 })
                 .collect()
         };
-        let bool_of = |e: &REntry| match ctx.scalar(&e.value) {
-            Some(Value::Bool(b)) => Some(Valued {
-                value: *b,
-                origin: self.origin(e),
-            }),
-            _ => None,
-        };
         let key = match get("key") {
             None => CacheKey::Default,
             Some(k) if ctx.is_map(&k.value) => {
@@ -733,8 +737,8 @@ impl Builder<'_, '_> {
             key,
             paths: get("paths")
                 .map_or_else(Vec::new, |e| self.strings(&e.value, self.ctx.key_loc(e))),
-            untracked: get("untracked").and_then(bool_of),
-            unprotect: get("unprotect").and_then(bool_of),
+            untracked: get("untracked").and_then(|e| self.valued_bool(e)),
+            unprotect: get("unprotect").and_then(|e| self.valued_bool(e)),
             policy: get("policy").and_then(valued_text),
             when: get("when").and_then(valued_text),
             fallback_keys: get("fallback_keys").map_or_else(Vec::new, texts),
@@ -795,11 +799,11 @@ impl Builder<'_, '_> {
                 });
             }
         }
-        for (keyword, expected) in [
-            ("untracked", "a boolean value"),
-            ("unprotect", "a boolean value"),
-            ("policy", "a string"),
-            ("when", "a string"),
+        for (keyword, expected, boolean) in [
+            ("untracked", "a boolean value", true),
+            ("unprotect", "a boolean value", true),
+            ("policy", "a string", false),
+            ("when", "a string", false),
         ] {
             let Some(e) = keyed.get(keyword) else {
                 continue;
@@ -807,11 +811,11 @@ impl Builder<'_, '_> {
             if ctx.is_null(&e.value) {
                 continue;
             }
-            let ok = if expected == "a string" {
+            let ok = if boolean {
+                matches!(ctx.scalar(&e.value), Some(Value::Bool(_)))
+            } else {
                 // Scalars of other types are reported by `invalid-cache-policy`/`-when`.
                 !ctx.is_seq(&e.value) && !ctx.is_map(&e.value)
-            } else {
-                matches!(ctx.scalar(&e.value), Some(Value::Bool(_)))
             };
             if !ok {
                 out.push(WrongType {
@@ -852,13 +856,7 @@ impl Builder<'_, '_> {
                 .map_or_else(Vec::new, |x| self.strings(&x.value, self.ctx.key_loc(x))),
             exclude: get("exclude")
                 .map_or_else(Vec::new, |x| self.strings(&x.value, self.ctx.key_loc(x))),
-            untracked: get("untracked").and_then(|x| match ctx.scalar(&x.value) {
-                Some(Value::Bool(b)) => Some(Valued {
-                    value: *b,
-                    origin: self.origin(x),
-                }),
-                _ => None,
-            }),
+            untracked: get("untracked").and_then(|e| self.valued_bool(e)),
             when: get("when").and_then(|x| {
                 Some(Valued {
                     value: ctx.as_str(&x.value)?.to_string(),
