@@ -219,28 +219,10 @@ impl Config {
     }
 }
 
-/// A file pattern: `*` within a directory, `**` across directories, `?` one character.
+/// A file pattern: `*` within a directory, `**` across directories, `?` one character; a
+/// leading `./` is ignored.
 fn glob_regex(pattern: &str) -> Option<regex::Regex> {
-    let mut re = String::from("^");
-    let mut chars = pattern.trim_start_matches("./").chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '*' if chars.peek() == Some(&'*') => {
-                chars.next();
-                if chars.peek() == Some(&'/') {
-                    chars.next();
-                    re.push_str("(?:.*/)?");
-                } else {
-                    re.push_str(".*");
-                }
-            }
-            '*' => re.push_str("[^/]*"),
-            '?' => re.push_str("[^/]"),
-            c => re.push_str(&regex::escape(&c.to_string())),
-        }
-    }
-    re.push('$');
-    regex::Regex::new(&re).ok()
+    crate::load::glob::doublestar(pattern.trim_start_matches("./"), false)
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! GitLab's wildcard matching for `include:local` (`Repository#search_files_by_wildcard_path`):
 //! the pattern is escaped, `**` becomes `.*?`, `*` becomes `[^/]*?`, and the result must match
 //! a whole repository path. No other character is special.
+//!
+//! Also the doublestar patterns used elsewhere (`files.exclude` in cachelint.toml, artifact
+//! paths compared by `cache-artifact-overlap`): [`doublestar`].
 
 use regex::Regex;
 
@@ -31,6 +34,44 @@ pub fn matches(path: &str, files: &[String]) -> Vec<String> {
         return Vec::new();
     };
     files.iter().filter(|f| re.is_match(f)).cloned().collect()
+}
+
+/// The regex for a doublestar pattern matched against a whole path: `**/` any number of
+/// directories, `**` anything, `*` and `?` within one directory. With `classes_and_braces`,
+/// `[...]` is a character class and `{a,b}` a choice (the runner's doublestar syntax);
+/// without, they are literal. `None` when the result is not a valid regex.
+pub fn doublestar(pattern: &str, classes_and_braces: bool) -> Option<Regex> {
+    let mut re = String::from("^");
+    let mut chars = pattern.chars().peekable();
+    let mut braces = 0;
+    while let Some(c) = chars.next() {
+        match c {
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                if chars.peek() == Some(&'/') {
+                    chars.next();
+                    re.push_str("(?:.*/)?");
+                } else {
+                    re.push_str(".*");
+                }
+            }
+            '*' => re.push_str("[^/]*"),
+            '?' => re.push_str("[^/]"),
+            '[' | ']' if classes_and_braces => re.push(c),
+            '{' if classes_and_braces => {
+                braces += 1;
+                re.push_str("(?:");
+            }
+            '}' if braces > 0 => {
+                braces -= 1;
+                re.push(')');
+            }
+            ',' if braces > 0 => re.push('|'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    Regex::new(&re).ok()
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The file set: the root configuration file and the local files it includes, as GitLab's
 //! `Config::External::Processor` expands them (see docs/semantics.md, "include").
 
-mod glob;
+pub mod glob;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{FileId, SourceFile, Span};

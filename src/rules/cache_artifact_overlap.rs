@@ -46,49 +46,16 @@ fn glob_match(pattern: &str, path: &str) -> bool {
     COMPILED.with(|compiled| {
         let mut compiled = compiled.borrow_mut();
         if !compiled.contains_key(pattern) {
-            compiled.insert(pattern.to_string(), glob_regex(pattern));
+            compiled.insert(
+                pattern.to_string(),
+                crate::load::glob::doublestar(pattern, true),
+            );
         }
         compiled
             .get(pattern)
             .and_then(Option::as_ref)
             .is_some_and(|r| r.is_match(path))
     })
-}
-
-/// The regex for a doublestar pattern; `None` when the pattern is not a valid one.
-fn glob_regex(pattern: &str) -> Option<regex::Regex> {
-    let mut re = String::from("^");
-    let mut chars = pattern.chars().peekable();
-    let mut braces = 0;
-    while let Some(c) = chars.next() {
-        match c {
-            '*' if chars.peek() == Some(&'*') => {
-                chars.next();
-                if chars.peek() == Some(&'/') {
-                    chars.next();
-                    re.push_str("(?:.*/)?");
-                } else {
-                    re.push_str(".*");
-                }
-            }
-            '*' => re.push_str("[^/]*"),
-            '?' => re.push_str("[^/]"),
-            '[' => re.push('['),
-            ']' => re.push(']'),
-            '{' => {
-                braces += 1;
-                re.push_str("(?:");
-            }
-            '}' if braces > 0 => {
-                braces -= 1;
-                re.push(')');
-            }
-            ',' if braces > 0 => re.push('|'),
-            c => re.push_str(&regex::escape(&c.to_string())),
-        }
-    }
-    re.push('$');
-    regex::Regex::new(&re).ok()
 }
 
 /// Whether the files under cache path `a` and artifact path `b` can meet: the same path, one
