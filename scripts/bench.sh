@@ -7,7 +7,7 @@
 #
 # Environment:
 #   SIZES="1000 2500 5000 10000 20000"   job counts to generate (scripts/gen-config.py)
-#   CORPUS=/work/shared/corpus          where to look for the largest real .gitlab-ci.yml
+#   CORPUS=tests/corpus                 where to look for the largest real .gitlab-ci.yml
 #   WARMUP=3 RUNS=10                    hyperfine --warmup / --min-runs
 #   RSS_RUNS=3                          runs of /usr/bin/time -v per file (the largest peak is kept)
 #   KEEP=1                              keep the temp dir (configs, hyperfine JSON) and print its path
@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SIZES=${SIZES:-"1000 2500 5000 10000 20000"}
-CORPUS=${CORPUS:-/work/shared/corpus}
+CORPUS=${CORPUS:-$ROOT/tests/corpus}
 WARMUP=${WARMUP:-3}
 RUNS=${RUNS:-10}
 RSS_RUNS=${RSS_RUNS:-3}

@@ -1,4 +1,4 @@
-//! Runs cachelint over every configuration of ../shared/corpus: it must never crash or fail to
+//! Runs cachelint over every configuration of tests/corpus: it must never crash or fail to
 //! read a file there, and the complete list of findings is a snapshot, so that every change in
 //! what is reported on real configurations is reviewed (triage: docs/corpus-report.md).
 
@@ -43,7 +43,7 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn corpus_findings() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     let roots = roots(&corpus);
     assert!(
         roots.len() > 150,

@@ -100,7 +100,7 @@ fn files(dir: &Path, out: &mut Vec<String>) {
 fn mutated_corpus_files_never_crash_the_loader() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut texts = Vec::new();
-    files(&root.join("../shared/corpus"), &mut texts);
+    files(&root.join("tests/corpus"), &mut texts);
     files(&root.join("tests/fixtures"), &mut texts);
     assert!(!texts.is_empty());
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);

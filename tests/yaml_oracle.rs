@@ -1,4 +1,4 @@
-//! Fidelity oracle for the YAML layer: every YAML file of ../shared/corpus and tests/fixtures is
+//! Fidelity oracle for the YAML layer: every YAML file of tests/corpus and tests/fixtures is
 //! loaded by cachelint and by Ruby's Psych the way GitLab loads it (tests/oracle/psych_dump.rb);
 //! the canonical JSON of both must be identical, key order included.
 //!
@@ -43,7 +43,7 @@ fn ours(path: &Path) -> Value {
 fn psych_agrees_with_our_loader_on_every_corpus_and_fixture_file() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    yaml_files(&root.join("../shared/corpus"), &mut files);
+    yaml_files(&root.join("tests/corpus"), &mut files);
     yaml_files(&root.join("tests/fixtures"), &mut files);
     assert!(!files.is_empty(), "no YAML files found");
 

@@ -5,7 +5,7 @@
 #
 #   OUT_DIR      default: target/oracle-gcl (under the repository root; target/ is git-ignored)
 #   CONFIG_DIR   default: $CORPUS/real/*/ $CORPUS/offline/*/ tests/fixtures/check/*/ (those with
-#                a .gitlab-ci.yml); CORPUS defaults to /work/shared/corpus (or ../shared/corpus)
+#                a .gitlab-ci.yml); CORPUS defaults to tests/corpus
 #
 # Writes, per configuration NAME (path with / replaced by __):
 #   OUT_DIR/NAME.preview.yml   the preview (only on success)
@@ -22,11 +22,7 @@ root="$(cd "$here/../.." && pwd)"
 out_dir="${1:-$root/target/oracle-gcl}"
 shift || true
 
-if [[ -z "${CORPUS:-}" ]]; then
-    for c in /work/shared/corpus "$root/../shared/corpus"; do
-        [[ -d "$c" ]] && { CORPUS="$c"; break; }
-    done
-fi
+CORPUS="${CORPUS:-$root/tests/corpus}"
 
 configs=()
 if [[ $# -gt 0 ]]; then

@@ -40,7 +40,7 @@ SKIP = {"alias-bomb", "yaml-limits", "too-many-includes"}
 
 
 def corpus_dir():
-    for c in (os.environ.get("CORPUS"), "/work/shared/corpus", os.path.join(ROOT, "..", "shared", "corpus")):
+    for c in (os.environ.get("CORPUS"), os.path.join(ROOT, "tests", "corpus")):
         if c and os.path.isdir(c):
             return os.path.abspath(c)
     return None

@@ -22,7 +22,7 @@ chmod u+x "$here"/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 passed=0; failed=0
-corpus="${CORPUS:-$root/../shared/corpus}"
+corpus="${CORPUS:-$root/tests/corpus}"
 targets=()
 for d in "$root"/tests/fixtures/check/*/; do targets+=("${d%/}"); done
 for d in "$corpus"/real/GNOME__glib "$corpus"/real/OpenMW__openmw "$corpus"/real/sikt-no__sds-komponentbibliotek; do
