@@ -1,6 +1,9 @@
 //! Snapshot tests: every directory under tests/fixtures/check is a small project whose
 //! `.gitlab-ci.yml` is checked; the text report, the Code Quality report and the merged
 //! configuration (after includes) are compared with the snapshots in tests/snapshots.
+//!
+//! Each fixture directory is its own test (`fixture::NAME`), so one failing fixture does not
+//! hide the others: `cargo test --test check_fixtures fixture::readme` runs one.
 
 use cachelint::model::{CacheKey, Downloads};
 use cachelint::report::{Format, render};
@@ -30,28 +33,64 @@ fn run(case: &Path) -> cachelint::Outcome {
     )
 }
 
-#[test]
-fn every_fixture_matches_its_snapshots() {
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
     let cases = cases();
     assert!(cases.len() >= 10, "fixtures missing");
-    for case in cases {
-        let name = case.file_name().and_then(|n| n.to_str()).unwrap_or("?");
-        let outcome = run(&case);
-        assert!(outcome.errors.is_empty(), "{name}: {:?}", outcome.errors);
-        insta::assert_snapshot!(
-            format!("{name}.text"),
-            render(Format::Text, &outcome, false)
-        );
-        insta::assert_snapshot!(
-            format!("{name}.codequality"),
-            render(Format::Codequality, &outcome, false)
-        );
-        let a = &outcome.analyses[0];
-        let effective = cachelint::show::effective(a, None);
-        insta::assert_snapshot!(format!("{name}.show"), cachelint::show::to_yaml(&effective));
-        insta::assert_snapshot!(format!("{name}.origins"), cachelint::show::origins(a, None));
-        insta::assert_snapshot!(format!("{name}.model"), model_summary(a));
+    let mut trials: Vec<libtest_mimic::Trial> = cases
+        .into_iter()
+        .map(|case| {
+            let name = case
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("?")
+                .to_string();
+            libtest_mimic::Trial::test(format!("fixture::{name}"), move || {
+                fixture_matches_its_snapshots(&name, &case);
+                Ok(())
+            })
+        })
+        .collect();
+    let tests: [(&str, fn()); 4] = [
+        (
+            "json_report_has_full_positions",
+            json_report_has_full_positions,
+        ),
+        (
+            "fingerprints_are_unique_and_do_not_depend_on_line_numbers",
+            fingerprints_are_unique_and_do_not_depend_on_line_numbers,
+        ),
+        ("one_line_formats", one_line_formats),
+        (
+            "sarif_lists_every_rule_and_every_finding",
+            sarif_lists_every_rule_and_every_finding,
+        ),
+    ];
+    for (name, f) in tests {
+        trials.push(libtest_mimic::Trial::test(name, move || {
+            f();
+            Ok(())
+        }));
     }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+fn fixture_matches_its_snapshots(name: &str, case: &Path) {
+    let outcome = run(case);
+    assert!(outcome.errors.is_empty(), "{name}: {:?}", outcome.errors);
+    insta::assert_snapshot!(
+        format!("{name}.text"),
+        render(Format::Text, &outcome, false)
+    );
+    insta::assert_snapshot!(
+        format!("{name}.codequality"),
+        render(Format::Codequality, &outcome, false)
+    );
+    let a = &outcome.analyses[0];
+    let effective = cachelint::show::effective(a, None);
+    insta::assert_snapshot!(format!("{name}.show"), cachelint::show::to_yaml(&effective));
+    insta::assert_snapshot!(format!("{name}.origins"), cachelint::show::origins(a, None));
+    insta::assert_snapshot!(format!("{name}.model"), model_summary(a));
 }
 
 /// The typed model, one job a paragraph: what the rules will read.
@@ -131,7 +170,6 @@ fn model_summary(a: &Analysis) -> String {
     out
 }
 
-#[test]
 fn json_report_has_full_positions() {
     let case =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/multibyte-positions");
@@ -142,7 +180,6 @@ fn json_report_has_full_positions() {
     );
 }
 
-#[test]
 fn fingerprints_are_unique_and_do_not_depend_on_line_numbers() {
     let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/includes-invalid");
     let fps = |outcome: &cachelint::Outcome| -> Vec<String> {
@@ -185,7 +222,6 @@ fn fingerprints_are_unique_and_do_not_depend_on_line_numbers() {
     assert!(common.len() >= 8);
 }
 
-#[test]
 fn one_line_formats() {
     let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/cache-values");
     let outcome = run(&case);
@@ -199,7 +235,6 @@ fn one_line_formats() {
     );
 }
 
-#[test]
 fn sarif_lists_every_rule_and_every_finding() {
     let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/cache-values");
     let outcome = run(&case);

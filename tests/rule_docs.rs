@@ -67,55 +67,88 @@ fn run(name: &str, kind: &str, files: &[(String, String)]) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn every_rule_page_has_front_matter_sections_and_working_examples() {
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
+    let mut trials: Vec<libtest_mimic::Trial> = RULES
+        .iter()
+        .map(|r| {
+            libtest_mimic::Trial::test(format!("page::{}", r.name), move || {
+                let problems = page_problems(r);
+                if problems.is_empty() {
+                    Ok(())
+                } else {
+                    Err(problems.join("\n").into())
+                }
+            })
+        })
+        .collect();
+    let tests: [(&str, fn()); 2] = [
+        (
+            "docs_rules_md_is_the_generated_index",
+            docs_rules_md_is_the_generated_index,
+        ),
+        (
+            "every_rule_a_stage_reports_is_registered",
+            every_rule_a_stage_reports_is_registered,
+        ),
+    ];
+    for (name, f) in tests {
+        trials.push(libtest_mimic::Trial::test(name, move || {
+            f();
+            Ok(())
+        }));
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+/// What is wrong with a rule's page: front matter, sections, and examples that do not yield
+/// exactly the rule (failing) or nothing (fixed).
+fn page_problems(r: &cachelint::rules::RuleInfo) -> Vec<String> {
     let mut problems = Vec::new();
-    for r in RULES {
-        let doc = r.doc;
-        let front = |k: &str| doc.lines().find_map(|l| l.strip_prefix(&format!("{k}: ")));
-        if front("name") != Some(r.name) {
-            problems.push(format!("{}: front matter name", r.name));
-        }
-        let summary = r.summary();
-        if summary.is_empty() || summary.contains("TODO") || summary.contains("PLACEHOLDER") {
-            problems.push(format!("{}: no summary", r.name));
-        }
-        for section in [
-            format!("# {}", r.name),
-            "## Why it matters".to_string(),
-            "## Example".to_string(),
-            "## Fix".to_string(),
-        ] {
-            if !doc.lines().any(|l| l == section) {
-                problems.push(format!("{}: missing `{section}`", r.name));
-            }
-        }
-        let failing = examples(doc, "failing");
-        let fixed = examples(doc, "fixed");
-        if failing.is_empty() || fixed.is_empty() {
-            problems.push(format!("{}: needs a failing and a fixed example", r.name));
-            continue;
-        }
-        let found = run(r.name, "failing", &failing);
-        if found.is_empty()
-            || found
-                .iter()
-                .any(|f| !f.starts_with(&format!("{} (", r.name)))
-        {
-            problems.push(format!(
-                "{}: the failing example should yield exactly this rule, got {found:?}",
-                r.name
-            ));
-        }
-        let found = run(r.name, "fixed", &fixed);
-        if !found.is_empty() {
-            problems.push(format!(
-                "{}: the fixed example should yield nothing, got {found:?}",
-                r.name
-            ));
+    let doc = r.doc;
+    let front = |k: &str| doc.lines().find_map(|l| l.strip_prefix(&format!("{k}: ")));
+    if front("name") != Some(r.name) {
+        problems.push(format!("{}: front matter name", r.name));
+    }
+    let summary = r.summary();
+    if summary.is_empty() || summary.contains("TODO") || summary.contains("PLACEHOLDER") {
+        problems.push(format!("{}: no summary", r.name));
+    }
+    for section in [
+        format!("# {}", r.name),
+        "## Why it matters".to_string(),
+        "## Example".to_string(),
+        "## Fix".to_string(),
+    ] {
+        if !doc.lines().any(|l| l == section) {
+            problems.push(format!("{}: missing `{section}`", r.name));
         }
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let failing = examples(doc, "failing");
+    let fixed = examples(doc, "fixed");
+    if failing.is_empty() || fixed.is_empty() {
+        problems.push(format!("{}: needs a failing and a fixed example", r.name));
+        return problems;
+    }
+    let found = run(r.name, "failing", &failing);
+    if found.is_empty()
+        || found
+            .iter()
+            .any(|f| !f.starts_with(&format!("{} (", r.name)))
+    {
+        problems.push(format!(
+            "{}: the failing example should yield exactly this rule, got {found:?}",
+            r.name
+        ));
+    }
+    let found = run(r.name, "fixed", &fixed);
+    if !found.is_empty() {
+        problems.push(format!(
+            "{}: the fixed example should yield nothing, got {found:?}",
+            r.name
+        ));
+    }
+    problems
 }
 
 /// The index of rules, generated from the pages.
@@ -142,7 +175,6 @@ This index is generated from `rules/*.md` (`UPDATE_RULES_INDEX=1 cargo test --te
     s
 }
 
-#[test]
 fn docs_rules_md_is_the_generated_index() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
     let want = index();
@@ -156,7 +188,6 @@ fn docs_rules_md_is_the_generated_index() {
     );
 }
 
-#[test]
 fn every_rule_a_stage_reports_is_registered() {
     // The names used in the source must all have a page.
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
