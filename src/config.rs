@@ -84,27 +84,9 @@ impl std::fmt::Display for ConfigError {
 }
 
 impl Config {
-    /// Reads `path`.
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            path: path.to_path_buf(),
-            line: None,
-            message: format!("cannot read it: {e}"),
-        })?;
-        Config::parse(&text, path)
-    }
-
-    /// `cachelint.toml` in `dir`, if there is one.
-    pub fn find(dir: &Path) -> Result<Config, ConfigError> {
-        let candidate = dir.join(FILE_NAME);
-        if candidate.is_file() {
-            Config::load(&candidate)
-        } else {
-            Ok(Config::default())
-        }
-    }
-
-    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    /// Parses the text of a configuration file read from `path`; `rules` are the names of every
+    /// rule (the registry's, given by the caller: this module depends on no stage).
+    pub fn parse(text: &str, path: &Path, rules: &[&str]) -> Result<Config, ConfigError> {
         let err = |message: String, at: Option<std::ops::Range<usize>>| {
             let line = at.map(|r| {
                 let before = &text[..r.start.min(text.len())];
@@ -119,16 +101,12 @@ impl Config {
             }
         };
         let raw: Raw = toml::from_str(text).map_err(|e| err(e.message().to_string(), e.span()))?;
-        let known = |name: &str| crate::rules::info(name).is_some();
         let check = |names: &[String], what: &str| -> Result<(), ConfigError> {
             for n in names {
-                if !known(n) {
-                    let hint = crate::resolve::extends::did_you_mean(
-                        n,
-                        crate::rules::RULES.iter().map(|r| r.name),
-                    )
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
+                if !rules.contains(&n.as_str()) {
+                    let hint = crate::util::suggest::did_you_mean(n, rules.iter().copied())
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
                     let at = text.find(&format!("\"{n}\"")).map(|i| i..i + n.len());
                     return Err(err(format!("unknown rule `{n}` in `{what}`{hint}"), at));
                 }
@@ -142,11 +120,10 @@ impl Config {
         let mut severity = HashMap::new();
         for (rule, level) in &raw.rules.severity {
             check(std::slice::from_ref(rule), "rules.severity")?;
-            let s = match level.as_str() {
-                "error" => Severity::Error,
-                "warning" => Severity::Warning,
-                "info" => Severity::Info,
-                other => {
+            let s = match Severity::parse(level) {
+                Some(s) => s,
+                None => {
+                    let other = level.as_str();
                     let at = text
                         .find(&format!("\"{other}\""))
                         .map(|i| i..i + other.len());
@@ -205,12 +182,12 @@ impl Config {
             .filter(|d| {
                 self.select
                     .as_ref()
-                    .is_none_or(|s| s.iter().any(|r| r == d.rule))
-                    && !self.ignore.iter().any(|r| r == d.rule)
+                    .is_none_or(|s| s.iter().any(|r| r == d.rule.name()))
+                    && !self.ignore.iter().any(|r| r == d.rule.name())
                     && !self.exclude.iter().any(|re| re.is_match(&path_of(d)))
             })
             .map(|mut d| {
-                if let Some(s) = self.severity.get(d.rule) {
+                if let Some(s) = self.severity.get(d.rule.name()) {
                     d.severity = *s;
                 }
                 d
@@ -222,18 +199,21 @@ impl Config {
 /// A file pattern: `*` within a directory, `**` across directories, `?` one character; a
 /// leading `./` is ignored.
 fn glob_regex(pattern: &str) -> Option<regex::Regex> {
-    crate::load::glob::doublestar(pattern.trim_start_matches("./"), false)
+    crate::util::glob::doublestar(pattern.trim_start_matches("./"), false)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const RULES: &[&str] = &["duplicate-key", "cache-key-collision"];
+
     #[test]
     fn reads_a_full_configuration() {
         let c = Config::parse(
             "[rules]\nignore = [\"duplicate-key\"]\n[rules.severity]\ncache-key-collision = \"error\"\n[variables]\nX = \"1\"\nN = 2\n[files]\nexclude = [\"ci/**.yml\"]\n",
             Path::new("cachelint.toml"),
+            RULES,
         )
         .expect("valid");
         assert_eq!(c.ignore, ["duplicate-key"]);
@@ -248,15 +228,17 @@ mod tests {
         let e = Config::parse(
             "[rules]\nignore = [\"duplicate-kye\"]\n",
             Path::new("c.toml"),
+            RULES,
         )
         .expect_err("unknown rule");
         assert!(e.message.contains("did you mean `duplicate-key`"), "{e}");
         assert_eq!(e.line.map(|l| l.0), Some(2));
-        let e = Config::parse("[rule]\n", Path::new("c.toml")).expect_err("unknown table");
+        let e = Config::parse("[rule]\n", Path::new("c.toml"), RULES).expect_err("unknown table");
         assert!(e.line.is_some(), "{e}");
         let e = Config::parse(
             "[rules.severity]\nduplicate-key = \"fatal\"\n",
             Path::new("c.toml"),
+            RULES,
         )
         .expect_err("bad severity");
         assert!(e.message.contains("fatal"));

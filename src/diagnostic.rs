@@ -1,6 +1,12 @@
-//! The one finding type every stage produces and every reporter consumes.
+//! The one finding type every stage produces and every reporter consumes, and the identity of
+//! the rule behind it.
+//!
+//! Every rule is declared once, in its own file under `src/rules/`, as a [`RuleId`] constant
+//! carrying its name, default severity, category and summary. A finding is made from that
+//! identifier ([`Diagnostic::new`] takes the severity from it): no stage writes a rule name or
+//! chooses a severity itself.
 
-use crate::source::{FileId, Span};
+use crate::source::{FileId, Loc, Span};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -19,20 +25,159 @@ impl Severity {
             Severity::Error => "error",
         }
     }
+    /// The severity named `s` (`error`, `warning`, `info`).
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+}
+
+/// What part of the configuration a rule is about (the rule pages group by it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Category {
+    Yaml,
+    Include,
+    Extends,
+    Reference,
+    Default,
+    Job,
+    Parallel,
+    Cache,
+    Suppression,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Yaml => "yaml",
+            Category::Include => "include",
+            Category::Extends => "extends",
+            Category::Reference => "reference",
+            Category::Default => "default",
+            Category::Job => "job",
+            Category::Parallel => "parallel",
+            Category::Cache => "cache",
+            Category::Suppression => "suppression",
+        }
+    }
+}
+
+/// A rule's declaration: what `cachelint rules`, SARIF, Code Quality, suppression comments and
+/// `cachelint.toml` know about it.
+#[derive(Debug)]
+pub struct RuleDecl {
+    /// The stable kebab-case name.
+    pub name: &'static str,
+    pub severity: Severity,
+    pub category: Category,
+    /// One sentence: what the rule finds.
+    pub summary: &'static str,
+    /// Its documentation page (`rules/<name>.md`, compiled in).
+    pub page: &'static str,
+}
+
+/// The identity of a rule: a handle on its declaration. Two ids are equal when they name the
+/// same rule.
+#[derive(Clone, Copy)]
+pub struct RuleId(&'static RuleDecl);
+
+impl RuleId {
+    /// Declares a rule (see any file under `src/rules/`).
+    pub const fn declare(decl: &'static RuleDecl) -> RuleId {
+        RuleId(decl)
+    }
+    pub fn name(self) -> &'static str {
+        self.0.name
+    }
+    /// The severity of its findings unless `cachelint.toml` says otherwise.
+    pub fn severity(self) -> Severity {
+        self.0.severity
+    }
+    pub fn category(self) -> Category {
+        self.0.category
+    }
+    pub fn summary(self) -> &'static str {
+        self.0.summary
+    }
+    /// The documentation page as written (Markdown with front matter).
+    pub fn page(self) -> &'static str {
+        self.0.page
+    }
+}
+
+impl PartialEq for RuleId {
+    fn eq(&self, other: &RuleId) -> bool {
+        self.0.name == other.0.name
+    }
+}
+impl Eq for RuleId {}
+impl std::hash::Hash for RuleId {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.0.name.hash(h)
+    }
+}
+impl PartialOrd for RuleId {
+    fn partial_cmp(&self, other: &RuleId) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for RuleId {
+    fn cmp(&self, other: &RuleId) -> std::cmp::Ordering {
+        self.0.name.cmp(other.0.name)
+    }
+}
+impl std::fmt::Debug for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name)
+    }
+}
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name)
+    }
+}
+impl Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.name)
+    }
+}
+
+/// One step that brought a value to where a finding sees it, as data; the reporters put it in
+/// words ("merged by `<<: *defaults`", "inherited by `test` from `extends: .base`").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// Used through a YAML alias (`*name`).
+    Alias,
+    /// Merged into a mapping by `<<:`; `alias` names the merged anchor when it was an alias.
+    Merge { alias: Option<String> },
+    /// Inherited by `child` from `parent` through `extends:`.
+    Extends { child: String, parent: String },
+    /// Brought by `!reference [path]` (`path` joined with ", ").
+    Reference { path: String },
+    /// Taken from `default:` (or the deprecated top-level keyword) for `keyword`.
+    Default {
+        keyword: &'static str,
+        top_level: bool,
+    },
 }
 
 /// A secondary position that explains the finding ("first defined here", "merged from here").
+/// Its text is `text` followed by the steps in `via`, each in words, joined by ", ".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
     pub file: FileId,
     pub span: Span,
-    pub message: String,
+    pub text: String,
+    pub via: Vec<Via>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// The rule's stable kebab-case name.
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub severity: Severity,
     pub message: String,
     /// Where the user must change something.
@@ -51,16 +196,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(
-        rule: &'static str,
-        severity: Severity,
-        file: FileId,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Diagnostic {
+    /// A finding of `rule` at its default severity.
+    pub fn new(rule: RuleId, file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             rule,
-            severity,
+            severity: rule.severity(),
             message: message.into(),
             file,
             span,
@@ -71,15 +211,20 @@ impl Diagnostic {
             subject: String::new(),
         }
     }
+    /// The same at a position.
+    pub fn at(rule: RuleId, loc: Loc, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(rule, loc.file, loc.span, message)
+    }
     pub fn label(mut self, text: impl Into<String>) -> Self {
         self.label = Some(text.into());
         self
     }
-    pub fn with_label(mut self, file: FileId, span: Span, message: impl Into<String>) -> Self {
+    pub fn with_label(mut self, file: FileId, span: Span, text: impl Into<String>) -> Self {
         self.labels.push(Label {
             file,
             span,
-            message: message.into(),
+            text: text.into(),
+            via: Vec::new(),
         });
         self
     }

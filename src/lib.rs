@@ -13,6 +13,7 @@ pub mod rules;
 pub mod show;
 pub mod source;
 pub mod suppress;
+pub mod util;
 pub mod yaml;
 
 use diagnostic::{Diagnostic, Severity};
@@ -65,7 +66,7 @@ impl Analysis {
                     t.elapsed().as_secs_f64() * 1e3
                 );
             }
-            diags.extend(rules::check(&cx));
+            diags.extend(rules::check(&cx, None, &mut Vec::new()));
             pipeline
         };
         Analysis {
@@ -124,11 +125,7 @@ pub fn analyze(
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Analysis, LoadError> {
     let set = load::load(root, options.project_root.as_deref(), &options.limits)?;
-    let config = match &options.config {
-        Some(p) => config::Config::load(p),
-        None => config::Config::find(&set.project_root),
-    }
-    .map_err(LoadError::from)?;
+    let config = load_config(options.config.as_deref(), &set.project_root)?;
     Ok(Analysis::new(set, true, &config.variables, diags))
 }
 
@@ -151,14 +148,10 @@ pub fn check(roots: &[PathBuf], options: &Options) -> Outcome {
         match loaded {
             Ok(set) => {
                 let idx = analyses.len();
-                let config = match &options.config {
-                    Some(p) => config::Config::load(p),
-                    None => config::Config::find(&set.project_root),
-                };
-                let config = match config {
+                let config = match load_config(options.config.as_deref(), &set.project_root) {
                     Ok(c) => c,
                     Err(e) => {
-                        errors.push(e.into());
+                        errors.push(e);
                         continue;
                     }
                 };
@@ -189,4 +182,36 @@ pub fn check(roots: &[PathBuf], options: &Options) -> Outcome {
         diagnostics,
         errors,
     }
+}
+
+/// The configuration file given, or `cachelint.toml` at the project root when there is one.
+fn load_config(
+    given: Option<&std::path::Path>,
+    project_root: &std::path::Path,
+) -> Result<config::Config, LoadError> {
+    let path = match given {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let candidate = project_root.join(config::FILE_NAME);
+            if !candidate.is_file() {
+                return Ok(config::Config::default());
+            }
+            candidate
+        }
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| LoadError {
+        path: path.clone(),
+        message: format!("invalid configuration: cannot read it: {e}"),
+    })?;
+    let names: Vec<&str> = rules::registry::names().collect();
+    config::Config::parse(&text, &path, &names).map_err(|e| {
+        let at = match e.line {
+            Some((l, c)) => format!("{}:{l}:{c}", e.path.display()),
+            None => e.path.display().to_string(),
+        };
+        LoadError {
+            path: std::path::PathBuf::from(at),
+            message: format!("invalid configuration: {}", e.message),
+        }
+    })
 }

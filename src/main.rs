@@ -2,6 +2,8 @@
 
 use cachelint::diagnostic::Severity;
 use cachelint::report::{self, Format};
+use cachelint::rules::registry;
+use cachelint::util::suggest::did_you_mean;
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -25,8 +27,8 @@ enum Command {
         /// Root configuration files [default: .gitlab-ci.yml in the current directory].
         paths: Vec<PathBuf>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
         /// Write the report to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
@@ -92,6 +94,36 @@ impl FailOn {
     }
 }
 
+/// `--format` of `check`: the library's report formats, named for the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum CheckFormat {
+    /// Snippets with labels and a fix hint, for people.
+    Text,
+    /// One line per finding: `path:line:col: severity[rule] message`.
+    Concise,
+    /// Every finding with full positions (docs/json-format.md).
+    Json,
+    /// GitLab Code Quality report (`artifacts:reports:codequality`).
+    Codequality,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+    /// GitHub Actions workflow annotations (`::warning file=...::message`).
+    Github,
+}
+
+impl CheckFormat {
+    fn format(self) -> Format {
+        match self {
+            CheckFormat::Text => Format::Text,
+            CheckFormat::Concise => Format::Concise,
+            CheckFormat::Json => Format::Json,
+            CheckFormat::Codequality => Format::Codequality,
+            CheckFormat::Sarif => Format::Sarif,
+            CheckFormat::Github => Format::Github,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum ShowFormat {
     Yaml,
@@ -121,7 +153,7 @@ fn main() -> ExitCode {
             quiet,
         } => run_check(
             paths,
-            format,
+            format.format(),
             output,
             fail_on.severity(),
             quiet,
@@ -131,31 +163,24 @@ fn main() -> ExitCode {
                 ..Default::default()
             },
         ),
-        Command::Rule { name } => match cachelint::rules::info(&name) {
-            Some(r) => print_out(r.doc),
+        Command::Rule { name } => match registry::by_name(&name) {
+            Some(r) => print_out(r.page()),
             None => {
-                let hint = cachelint::resolve::extends::did_you_mean(
-                    &name,
-                    cachelint::rules::RULES.iter().map(|r| r.name),
-                )
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+                let hint = did_you_mean(&name, registry::names())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
                 eprintln!("cachelint: no rule named `{name}`{hint} (`cachelint rules` lists them)");
                 ExitCode::from(2)
             }
         },
         Command::Rules => {
-            let width = cachelint::rules::RULES
-                .iter()
-                .map(|r| r.name.len())
-                .max()
-                .unwrap_or(0);
-            let text: String = cachelint::rules::RULES
+            let width = registry::names().map(str::len).max().unwrap_or(0);
+            let text: String = registry::ALL
                 .iter()
                 .map(|r| {
                     format!(
                         "{:<width$}  {:<7}  {}\n",
-                        r.name,
+                        r.name(),
                         r.severity().as_str(),
                         r.summary()
                     )

@@ -3,6 +3,7 @@
 
 use crate::Analysis;
 use crate::model::{Cache, CacheKey, Job, Origin, Valued};
+use crate::report::provenance::describe;
 use crate::resolve::value::{Ctx, Loc, RKind, RValue};
 use crate::yaml::Value;
 use serde_json::{Map, Value as Json};
@@ -226,8 +227,8 @@ fn origin(ctx: &Ctx<'_>, o: &Origin) -> String {
     if let Some(alias) = o.alias {
         s.push_str(&format!(", through the alias at {}", at(ctx, alias)));
     }
-    for (step, loc) in ctx.describe(o.chain) {
-        s.push_str(&format!(", {step} at {}", at(ctx, loc)));
+    for (via, loc) in ctx.hops(o.chain) {
+        s.push_str(&format!(", {} at {}", describe(&via), at(ctx, loc)));
     }
     s.push(')');
     s

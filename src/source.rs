@@ -36,6 +36,13 @@ impl Span {
     }
 }
 
+/// A position in one file of a file set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Loc {
+    pub file: FileId,
+    pub span: Span,
+}
+
 /// A 1-based line and column; `col` counts characters, `col_utf16` UTF-16 code units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct LineCol {

@@ -5,9 +5,11 @@
 //! A comment is a `#` at the start of a line or after white space, outside every scalar: a `#`
 //! inside a quoted string or a block scalar (`script: |`) is text, not a comment.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::load::FileSet;
+use crate::rules::{registry, unused_suppression};
 use crate::source::{FileId, Span};
+use crate::util::suggest::did_you_mean;
 use crate::yaml::Kind;
 
 #[derive(Debug)]
@@ -124,7 +126,7 @@ pub fn apply(set: &FileSet, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
                 continue;
             }
             for (name, _, used) in s.rules.iter_mut() {
-                if name == d.rule {
+                if name == d.rule.name() {
                     *used = true;
                     suppressed = true;
                 }
@@ -139,46 +141,16 @@ pub fn apply(set: &FileSet, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
             if *used {
                 continue;
             }
-            let known = crate::rules::info(name).is_some();
-            kept.push(
-                Diagnostic::new(
-                    "unused-suppression",
-                    Severity::Info,
+            kept.push(if registry::by_name(name).is_some() {
+                unused_suppression::unused(s.file, *span, name, s.whole_file)
+            } else {
+                unused_suppression::unknown(
                     s.file,
                     *span,
-                    if known {
-                        format!(
-                            "`{name}` is suppressed here, but no `{name}` finding is {}",
-                            if s.whole_file {
-                                "in this file"
-                            } else {
-                                "on this line or the next"
-                            }
-                        )
-                    } else {
-                        format!("`{name}` is not a cachelint rule, so this suppresses nothing")
-                    },
+                    name,
+                    did_you_mean(name, registry::names()),
                 )
-                .label(if known {
-                    "suppresses nothing"
-                } else {
-                    "unknown rule"
-                })
-                .help(
-                    match (
-                        known,
-                        crate::resolve::extends::did_you_mean(
-                            name,
-                            crate::rules::RULES.iter().map(|r| r.name),
-                        ),
-                    ) {
-                        (false, Some(r)) => format!("did you mean `{r}`?"),
-                        _ => "remove it from the comment (`cachelint rules` lists the rule names)"
-                            .to_string(),
-                    },
-                )
-                .subject(format!("suppression:{name}")),
-            );
+            });
         }
     }
     kept

@@ -173,7 +173,7 @@ fn duplicate_keys_last_wins_with_a_warning_at_the_later_key() {
     );
     assert_eq!(p.diagnostics.len(), 1);
     let d = &p.diagnostics[0];
-    assert_eq!(d.rule, "duplicate-key");
+    assert_eq!(d.rule.name(), "duplicate-key");
     assert_eq!(d.span.start, 10);
     assert_eq!(d.labels[0].span.start, 0);
 }
@@ -196,14 +196,14 @@ fn an_alias_bomb_loads_instantly_and_is_refused() {
     let _ = start.elapsed();
     assert!(p.failed);
     assert!(p.doc.root().is_none());
-    assert_eq!(p.diagnostics[0].rule, "yaml-too-large");
+    assert_eq!(p.diagnostics[0].rule.name(), "yaml-too-large");
 }
 
 #[test]
 fn deep_nesting_is_an_error_not_a_crash() {
     let p = load(&"[".repeat(100_000));
     assert!(p.failed);
-    assert_eq!(p.diagnostics[0].rule, "yaml-too-deep");
+    assert_eq!(p.diagnostics[0].rule.name(), "yaml-too-deep");
     let mut block = String::new();
     for i in 0..2000 {
         block.push_str(&" ".repeat(i));
@@ -211,7 +211,11 @@ fn deep_nesting_is_an_error_not_a_crash() {
     }
     let p = load(&block);
     assert!(p.failed);
-    assert!(p.diagnostics.iter().any(|d| d.rule == "yaml-too-deep"));
+    assert!(
+        p.diagnostics
+            .iter()
+            .any(|d| d.rule.name() == "yaml-too-deep")
+    );
 }
 
 #[test]
@@ -223,7 +227,11 @@ fn the_raw_size_limit_is_reported_but_the_content_still_loads() {
     let p = load(&text);
     assert!(p.failed);
     assert!(p.doc.root().is_some());
-    assert!(p.diagnostics.iter().any(|d| d.rule == "yaml-too-large"));
+    assert!(
+        p.diagnostics
+            .iter()
+            .any(|d| d.rule.name() == "yaml-too-large")
+    );
 }
 
 #[test]
@@ -241,7 +249,7 @@ fn syntax_errors_point_at_the_problem() {
     let p = load(text);
     assert!(p.failed);
     let d = &p.diagnostics[0];
-    assert_eq!(d.rule, "yaml-syntax");
+    assert_eq!(d.rule.name(), "yaml-syntax");
     let file = SourceFile::new("f".into(), "f".into(), text);
     assert_eq!(file.line_col(d.span.start).line, 3);
 }

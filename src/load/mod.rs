@@ -1,16 +1,19 @@
 //! The file set: the root configuration file and the local files it includes, as GitLab's
 //! `Config::External::Processor` expands them (see docs/semantics.md, "include").
 
-pub mod glob;
-
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::source::{FileId, SourceFile, Span};
+use crate::diagnostic::Diagnostic;
+use crate::rules::invalid_include::Problem;
+use crate::rules::unresolved_include::{Unread, Why};
+use crate::rules::{invalid_include, too_many_includes, unresolved_include, yaml_syntax};
+use crate::source::{FileId, Loc, SourceFile, Span};
+use crate::util::glob;
+use crate::util::paths::{normalize, to_slash as path_to_slash};
 use crate::yaml::{self, Doc, Limits, NodeId};
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// GitLab's default `ci_max_includes`.
-pub const MAX_INCLUDES: usize = 150;
+pub const MAX_INCLUDES: usize = too_many_includes::LIMIT;
 
 /// One file's place in the include expansion: the files it includes, in order, each with its own
 /// expansion. The same file may appear several times (GitLab allows duplicate includes).
@@ -31,10 +34,10 @@ pub struct FileSet {
     pub docs: Vec<Doc>,
     pub root: Expansion,
     pub diagnostics: Vec<Diagnostic>,
-    /// Includes that could not be read offline (remote, project, template, component, or a path
-    /// with variables): where they are written and what they name. What they would define is
+    /// Includes whose content is unknown (remote, project, template, component, a path with
+    /// variables, an invalid include, a file that does not load). What they would define is
     /// unknown, so names that only they could define are not reported as errors.
-    pub unresolved: Vec<(FileId, Span, String)>,
+    pub unresolved: Vec<Unread>,
 }
 
 impl FileSet {
@@ -51,19 +54,6 @@ impl FileSet {
 pub struct LoadError {
     pub path: PathBuf,
     pub message: String,
-}
-
-impl From<crate::config::ConfigError> for LoadError {
-    fn from(e: crate::config::ConfigError) -> LoadError {
-        let at = match e.line {
-            Some((l, c)) => format!("{}:{l}:{c}", e.path.display()),
-            None => e.path.display().to_string(),
-        };
-        LoadError {
-            path: PathBuf::from(at),
-            message: format!("invalid configuration: {}", e.message),
-        }
-    }
 }
 
 /// The git top level containing `dir`, else `dir` itself.
@@ -156,7 +146,7 @@ struct Loader {
     limit_reported: bool,
     /// Every file path of the project, relative, sorted (for wildcard includes).
     repo_files: Option<Vec<String>>,
-    unresolved: Vec<(FileId, Span, String)>,
+    unresolved: Vec<Unread>,
     /// Files that GitLab cannot load (syntax errors and the like).
     broken: Vec<FileId>,
 }
@@ -173,7 +163,7 @@ enum Include {
         span: Span,
     },
     Invalid {
-        message: String,
+        problem: Problem,
         span: Span,
     },
 }
@@ -191,18 +181,7 @@ impl Loader {
         let text: std::sync::Arc<str> = text.into();
         let doc = match utf8_error {
             Some(at) => {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        "yaml-syntax",
-                        Severity::Error,
-                        id,
-                        Span::new(at as u32, at as u32 + 1),
-                        "the file is not valid UTF-8",
-                    )
-                    .label("invalid byte")
-                    .help("save the file as UTF-8")
-                    .subject("utf-8"),
-                );
+                self.diagnostics.push(yaml_syntax::not_utf8(id, at as u32));
                 Doc::empty(id, text.clone())
             }
             None => {
@@ -226,63 +205,34 @@ impl Loader {
         let mut out = Vec::new();
         for entry in entries {
             match entry {
-                Include::Invalid { message, span } => {
-                    self.report_invalid(file, span, message, "invalid include entry");
+                Include::Invalid { problem, span } => {
+                    self.report_invalid(file, span, problem);
                 }
                 Include::Unresolvable { kind, what, span } => {
-                    self.unresolved
-                        .push((file, span, format!("{kind}: {what}")));
-                    self.diagnostics.push(
-                        Diagnostic::new(
-                            "unresolved-include",
-                            Severity::Info,
-                            file,
-                            span,
-                            format!(
-                                "the {kind} include `{what}` cannot be read offline: the jobs it would bring are not checked"
-                            ),
-                        )
-                        .label("not checked")
-                        .help("the other files are still checked; jobs that extend or reference its content may be reported as unknown")
-                        .subject(format!("{kind}:{what}")),
-                    );
+                    self.diagnostics
+                        .push(unresolved_include::offline(file, span, kind, &what));
+                    self.unresolved.push(Unread {
+                        at: Loc { file, span },
+                        why: Why::Offline { kind, target: what },
+                    });
                 }
                 Include::Local { path, span } => {
                     for target in self.resolve_local(file, &path, span) {
                         if self.expanded >= MAX_INCLUDES {
                             if !self.limit_reported {
                                 self.limit_reported = true;
-                                self.diagnostics.push(
-                                    Diagnostic::new(
-                                        "too-many-includes",
-                                        Severity::Error,
-                                        file,
-                                        span,
-                                        format!("GitLab rejects the pipeline: more than {MAX_INCLUDES} files are included (\"Maximum of {MAX_INCLUDES} nested includes are allowed!\"); duplicates count again"),
-                                    )
-                                    .label(format!("file {} of the expansion", MAX_INCLUDES + 1))
-                                    .help("include fewer files, or combine small files into larger ones")
-                                    .subject("include-count"),
-                                );
+                                self.diagnostics
+                                    .push(too_many_includes::too_many(file, span));
                             }
                             return out;
                         }
                         if let Some(pos) = stack.iter().position(|&f| f == target) {
-                            let chain: Vec<&str> = stack[pos..]
+                            let chain: Vec<String> = stack[pos..]
                                 .iter()
                                 .chain(std::iter::once(&target))
-                                .map(|f| self.files[f.0 as usize].rel_path.as_str())
+                                .map(|f| self.files[f.0 as usize].rel_path.clone())
                                 .collect();
-                            let message = format!(
-                                "include cycle: {}. GitLab expands it again and again until the {MAX_INCLUDES}-file limit and rejects the pipeline",
-                                chain.join(" → ")
-                            );
-                            self.report_invalid(
-                                file,
-                                span,
-                                message,
-                                "includes a file that includes this one",
-                            );
+                            self.report_invalid(file, span, Problem::Cycle(chain));
                             continue;
                         }
                         self.expanded += 1;
@@ -303,22 +253,15 @@ impl Loader {
 
     /// Reports an include that brings nothing; what it should have brought is unknown, so it
     /// also counts as unresolved (except for a cycle, whose files are read anyway).
-    fn report_invalid(&mut self, file: FileId, span: Span, message: String, label: &str) {
-        if !message.starts_with("include cycle") {
-            self.unresolved.push((file, span, message.clone()));
+    fn report_invalid(&mut self, file: FileId, span: Span, problem: Problem) {
+        self.diagnostics
+            .push(invalid_include::invalid(file, span, &problem));
+        if !matches!(problem, Problem::Cycle(_)) {
+            self.unresolved.push(Unread {
+                at: Loc { file, span },
+                why: Why::Invalid(problem),
+            });
         }
-        self.diagnostics.push(
-            Diagnostic::new(
-                "invalid-include",
-                Severity::Error,
-                file,
-                span,
-                message.clone(),
-            )
-            .label(label)
-            .help("fix the path or remove the include; GitLab rejects the whole pipeline otherwise")
-            .subject(format!("include:{message}")),
-        );
     }
 
     /// Reads the `include:` entries of a file's top level.
@@ -352,12 +295,7 @@ impl Loader {
                 .filter(|p| *p != including)
                 .collect();
             if matches.is_empty() {
-                self.report_invalid(
-                    from,
-                    span,
-                    format!("the wildcard include `{raw}` matches no file (`*` stays within one directory, `**` crosses directories)"),
-                    "matches nothing",
-                );
+                self.report_invalid(from, span, Problem::NoMatch { raw: raw.into() });
                 return Vec::new();
             }
             return matches
@@ -375,22 +313,12 @@ impl Loader {
         let has_ext = (lower.ends_with(".yml") && lower.len() > 4)
             || (lower.ends_with(".yaml") && lower.len() > 5);
         if !has_ext {
-            self.report_invalid(
-                from,
-                span,
-                format!("included file `{raw}` does not have a .yml or .yaml extension"),
-                "not a YAML file name",
-            );
+            self.report_invalid(from, span, Problem::NotYaml { raw: raw.into() });
             return None;
         }
         let joined = normalize(&self.project_root.join(rel));
         if !joined.starts_with(&self.project_root) {
-            self.report_invalid(
-                from,
-                span,
-                format!("included file `{raw}` is outside the project"),
-                "leaves the project directory",
-            );
+            self.report_invalid(from, span, Problem::Outside { raw: raw.into() });
             return None;
         }
         let rel_norm = joined
@@ -403,31 +331,16 @@ impl Loader {
         let canonical = match joined.canonicalize() {
             Ok(c) => c,
             Err(_) => {
-                self.report_invalid(
-                    from,
-                    span,
-                    format!("included file `{raw}` does not exist"),
-                    "file not found",
-                );
+                self.report_invalid(from, span, Problem::Missing { raw: raw.into() });
                 return None;
             }
         };
         if !canonical.starts_with(&self.canonical_root) {
-            self.report_invalid(
-                from,
-                span,
-                format!("included file `{raw}` is a link to a file outside the project"),
-                "leaves the project directory",
-            );
+            self.report_invalid(from, span, Problem::LinkOutside { raw: raw.into() });
             return None;
         }
         if !canonical.is_file() {
-            self.report_invalid(
-                from,
-                span,
-                format!("included file `{raw}` is not a file"),
-                "not a file",
-            );
+            self.report_invalid(from, span, Problem::NotAFile { raw: raw.into() });
             return None;
         }
         match std::fs::read(&canonical) {
@@ -436,16 +349,13 @@ impl Loader {
                 let id = self.add_file(joined, rel_norm, bytes);
                 // What a file GitLab cannot load would define is unknown too.
                 if self.broken.contains(&id) {
-                    self.unresolved
-                        .push((from, span, format!("{raw} (it does not load)")));
+                    self.unresolved.push(Unread {
+                        at: Loc { file: from, span },
+                        why: Why::DoesNotLoad { raw: raw.into() },
+                    });
                 }
                 if blank {
-                    self.report_invalid(
-                        from,
-                        span,
-                        format!("included file `{raw}` is empty"),
-                        "empty file",
-                    );
+                    self.report_invalid(from, span, Problem::Empty { raw: raw.into() });
                     return None;
                 }
                 Some(id)
@@ -454,8 +364,10 @@ impl Loader {
                 self.report_invalid(
                     from,
                     span,
-                    format!("included file `{raw}` cannot be read: {e}"),
-                    "unreadable",
+                    Problem::Unreadable {
+                        raw: raw.into(),
+                        error: e.to_string(),
+                    },
                 );
                 None
             }
@@ -481,7 +393,7 @@ fn classify(doc: &Doc, item: NodeId) -> Include {
     }
     if !doc.is_map(item) {
         return Include::Invalid {
-            message: "each include must be a mapping (`local: path`) or a string".into(),
+            problem: Problem::NotAnEntry,
             span,
         };
     }
@@ -500,7 +412,7 @@ fn classify(doc: &Doc, item: NodeId) -> Include {
         .collect();
     match present.as_slice() {
         [] => Include::Invalid {
-            message: "this include has no file to include: use one of `local`, `project`, `remote`, `template`, `component`".into(),
+            problem: Problem::NoFile,
             span,
         },
         [e] => {
@@ -508,7 +420,7 @@ fn classify(doc: &Doc, item: NodeId) -> Include {
             let vspan = doc.span(e.value);
             let Some(value) = doc.as_str(e.value) else {
                 return Include::Invalid {
-                    message: format!("`{kind}:` must be a string"),
+                    problem: Problem::NotString { kind: kind.into() },
                     span: vspan,
                 };
             };
@@ -558,12 +470,10 @@ fn classify(doc: &Doc, item: NodeId) -> Include {
             }
         }
         many => Include::Invalid {
-            message: format!(
-                "an include may use only one of `local`, `project`, `remote`, `template`, `artifact`, `component` (this one has {})",
+            problem: Problem::SeveralKinds(
                 many.iter()
-                    .filter_map(|e| doc.as_str(e.key))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                    .filter_map(|e| doc.as_str(e.key).map(str::to_string))
+                    .collect(),
             ),
             span,
         },
@@ -589,7 +499,7 @@ fn classify_string(s: &str, span: Span, _kind: &str) -> Include {
     }
     if s.trim().is_empty() {
         return Include::Invalid {
-            message: "the include path is empty".into(),
+            problem: Problem::EmptyPath,
             span,
         };
     }
@@ -597,30 +507,6 @@ fn classify_string(s: &str, span: Span, _kind: &str) -> Include {
         path: s.to_string(),
         span,
     }
-}
-
-/// Resolves `.` and `..` without touching the file system.
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
-fn path_to_slash(p: &Path) -> String {
-    p.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// Lists the files below `dir` (relative to `root`), skipping `.git` and symbolic links to

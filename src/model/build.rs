@@ -5,12 +5,13 @@
 
 use super::{
     Artifacts, Cache, CacheKey, Downloads, EffectiveJob, Job, JobRule, Need, Origin, Pipeline,
-    Text, Valued, Variable, VariableSource, WrongType,
+    Shape, Text, Valued, Variable, VariableSource, Written,
 };
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::resolve::Resolved;
-use crate::resolve::extends::did_you_mean;
 use crate::resolve::value::{Chain, Ctx, Loc, REntry, RValue, Step};
+use crate::rules::{conflicting_default, job_without_script, too_many_parallel_jobs};
+use crate::util::suggest::did_you_mean;
 use crate::yaml::Value;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -104,7 +105,7 @@ const JOB_KEYS: &[&str] = &[
     "secrets",
 ];
 /// GitLab's `PARALLEL_LIMIT`.
-pub const PARALLEL_LIMIT: u64 = 200;
+pub const PARALLEL_LIMIT: u64 = too_many_parallel_jobs::LIMIT;
 
 struct Builder<'c, 'a> {
     ctx: &'c Ctx<'a>,
@@ -260,19 +261,11 @@ impl Builder<'_, '_> {
         for key in TOP_LEVEL_DEFAULTS {
             let Some(top) = r.get(key) else { continue };
             if let Some((d, _)) = out.get(*key) {
-                self.diags.push(
-                    Diagnostic::new(
-                        "conflicting-default",
-                        Severity::Error,
-                        self.ctx.key_loc(top).file,
-                        self.ctx.key_loc(top).span,
-                        format!("`{key}` is set both at the top level and in `default:`; GitLab rejects this (\"{key} is defined in top-level and `default:` entry\")"),
-                    )
-                    .label("top-level keyword")
-                    .with_label(self.ctx.key_loc(d).file, self.ctx.key_loc(d).span, "also set here")
-                    .help(format!("keep only `default:{key}` (the top-level form is deprecated)"))
-                    .subject(format!("default:{key}")),
-                );
+                self.diags.push(conflicting_default::conflict(
+                    self.ctx.key_loc(top),
+                    self.ctx.key_loc(d),
+                    key,
+                ));
                 continue;
             }
             out.insert(key.to_string(), (top.clone(), true));
@@ -302,28 +295,11 @@ impl Builder<'_, '_> {
             if suggestion.is_none() && !ctx.set.unresolved.is_empty() {
                 return None;
             }
-            let mut d = Diagnostic::new(
-                "job-without-script",
-                Severity::Error,
-                self.ctx.key_loc(entry).file,
-                self.ctx.key_loc(entry).span,
-                format!("`{key}` is read as a job, but it has no `script`, `run` or `trigger` (\"config should implement the script:, run:, or trigger: keyword\")"),
-            )
-            .label("read as a job")
-            .job(key)
-            .subject("job");
-            d = match suggestion {
-                _ if key == "spec" => d.help(
-                    "a `spec:` header must be its own YAML document: put a line `---` after it",
-                ),
-                Some(k) => d.help(format!(
-                    "did you mean the keyword `{k}:`? An unknown top-level key is taken for a job"
-                )),
-                None => d.help(
-                    "add a `script:`, or start the name with a dot (`.name:`) to make it a hidden template",
-                ),
-            };
-            self.diags.push(d);
+            self.diags.push(job_without_script::no_script(
+                self.ctx.key_loc(entry),
+                key,
+                suggestion,
+            ));
             return None;
         }
         Some(entry.value.clone())
@@ -481,24 +457,11 @@ impl Builder<'_, '_> {
     }
 
     fn too_many(&mut self, entry: &REntry, parallel: &REntry, count: u64) {
-        let at = self.ctx.key_loc(parallel);
-        self.diags.push(
-            Diagnostic::new(
-                "too-many-parallel-jobs",
-                Severity::Error,
-                at.file,
-                at.span,
-                if count < 1 {
-                    "`parallel` must be a number from 1 to 200".to_string()
-                } else {
-                    format!("`parallel` generates {count} jobs; GitLab allows at most {PARALLEL_LIMIT} (\"generates too many jobs (maximum is 200)\")")
-                },
-            )
-            .label(format!("{count} jobs"))
-            .help("split the matrix into several jobs, or drop combinations that are not needed")
-            .job(self.ctx.key(entry).into_owned())
-            .subject("parallel"),
-        );
+        self.diags.push(too_many_parallel_jobs::too_many(
+            self.ctx.key_loc(parallel),
+            &self.ctx.key(entry),
+            count,
+        ));
     }
 
     /// One job from its effective entries (before `parallel` expansion).
@@ -742,92 +705,48 @@ impl Builder<'_, '_> {
             policy: get("policy").and_then(valued_text),
             when: get("when").and_then(valued_text),
             fallback_keys: get("fallback_keys").map_or_else(Vec::new, texts),
-            keys: entries
-                .iter()
-                .map(|e| (self.ctx.key(e).into_owned(), self.ctx.key_loc(e)))
-                .collect(),
+            written: entries.iter().map(|e| self.written(e)).collect(),
             origin,
             malformed: !ctx.is_map(item),
-            wrong_types: self.cache_wrong_types(&keyed),
         }
     }
 
-    /// The cache keywords whose values have a type `Entry::Cache` rejects (gitlab-semantics
-    /// §7.5–7.8): `paths` and `fallback_keys` arrays of strings, `untracked` and `unprotect`
-    /// booleans, `policy` and `when` strings. A `null` value is left alone (GitLab treats it as
-    /// unset).
-    fn cache_wrong_types(&self, keyed: &Keyed<'_, '_>) -> Vec<WrongType> {
+    /// A keyword as written, with the shape of its value (and of its items, for a list).
+    fn written(&self, e: &REntry) -> Written {
         let ctx = self.ctx;
-        let kind = |v: &RValue| -> &'static str {
-            if ctx.is_seq(v) {
-                "a list"
-            } else if ctx.is_map(v) {
-                "a mapping"
-            } else {
-                match ctx.scalar(v) {
-                    Some(Value::Str) => "a string",
-                    Some(Value::Bool(_)) => "a boolean",
-                    Some(Value::Int(_) | Value::BigInt(_) | Value::Float(_)) => "a number",
-                    _ => "another type",
-                }
-            }
+        let items = if ctx.is_seq(&e.value) {
+            ctx.items(&e.value)
+                .iter()
+                .map(|i| (self.shape(i), self.item_origin(i, ctx.key_loc(e))))
+                .collect()
+        } else {
+            Vec::new()
         };
-        let is_string = |v: &RValue| matches!(ctx.scalar(v), Some(Value::Str | Value::Symbol(_)));
-        let mut out = Vec::new();
-        for keyword in ["paths", "fallback_keys"] {
-            let Some(e) = keyed.get(keyword) else {
-                continue;
-            };
-            if ctx.is_null(&e.value) {
-                continue;
-            }
-            let bad = if ctx.is_seq(&e.value) {
-                ctx.items(&e.value)
-                    .into_iter()
-                    .find(|i| !is_string(i))
-                    .map(|i| (kind(&i), true, self.item_origin(&i, ctx.key_loc(e))))
-            } else {
-                Some((kind(&e.value), false, self.origin(e)))
-            };
-            if let Some((found, item, origin)) = bad {
-                out.push(WrongType {
-                    keyword,
-                    expected: "an array of strings",
-                    found,
-                    item,
-                    origin,
-                });
+        Written {
+            name: ctx.key(e).into_owned(),
+            key: ctx.key_loc(e),
+            shape: self.shape(&e.value),
+            origin: self.origin(e),
+            items,
+        }
+    }
+
+    fn shape(&self, v: &RValue) -> Shape {
+        let ctx = self.ctx;
+        if ctx.is_seq(v) {
+            Shape::List
+        } else if ctx.is_map(v) {
+            Shape::Mapping
+        } else {
+            match ctx.scalar(v) {
+                Some(Value::Str) => Shape::Str,
+                Some(Value::Symbol(_)) => Shape::Symbol,
+                Some(Value::Bool(_)) => Shape::Bool,
+                Some(Value::Int(_) | Value::BigInt(_) | Value::Float(_)) => Shape::Number,
+                Some(Value::Null) => Shape::Null,
+                _ => Shape::Other,
             }
         }
-        for (keyword, expected, boolean) in [
-            ("untracked", "a boolean value", true),
-            ("unprotect", "a boolean value", true),
-            ("policy", "a string", false),
-            ("when", "a string", false),
-        ] {
-            let Some(e) = keyed.get(keyword) else {
-                continue;
-            };
-            if ctx.is_null(&e.value) {
-                continue;
-            }
-            let ok = if boolean {
-                matches!(ctx.scalar(&e.value), Some(Value::Bool(_)))
-            } else {
-                // Scalars of other types are reported by `invalid-cache-policy`/`-when`.
-                !ctx.is_seq(&e.value) && !ctx.is_map(&e.value)
-            };
-            if !ok {
-                out.push(WrongType {
-                    keyword,
-                    expected,
-                    found: kind(&e.value),
-                    item: false,
-                    origin: self.origin(e),
-                });
-            }
-        }
-        out
     }
 
     fn artifacts(&self, e: &REntry) -> Option<Artifacts> {

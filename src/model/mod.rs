@@ -19,7 +19,7 @@ pub struct Origin {
     pub key: Option<Loc>,
     /// Where it was used through an alias (`*name`), if it was.
     pub alias: Option<Loc>,
-    /// The resolution steps that brought it (see [`crate::resolve::value::Ctx::describe`]).
+    /// The resolution steps that brought it (see [`crate::resolve::value::Ctx::hops`]).
     pub chain: Chain,
 }
 
@@ -177,14 +177,13 @@ pub struct Cache {
     /// As written (default `on_success`).
     pub when: Option<Valued<Text>>,
     pub fallback_keys: Vec<Valued<Text>>,
-    /// Every key written in the cache entry, with where (for unknown keywords).
-    pub keys: Vec<(String, Loc)>,
+    /// Every keyword written in the cache entry as written: for the rules that check names and
+    /// value types, which the typed fields above cannot show.
+    pub written: Vec<Written>,
     /// The cache entry itself.
     pub origin: Origin,
     /// The entry is not a mapping (GitLab rejects it).
     pub malformed: bool,
-    /// Keywords whose value has a type GitLab rejects (`paths: build/`, `untracked: "yes"`).
-    pub wrong_types: Vec<WrongType>,
 }
 
 impl Cache {
@@ -199,19 +198,30 @@ impl Cache {
     }
 }
 
-/// A cache keyword whose value has the wrong type; GitLab rejects the pipeline.
+/// The kind of YAML value written for a keyword, as GitLab's validators tell them apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    Str,
+    /// A Ruby symbol (`!ruby/symbol x`, `:x` written as such).
+    Symbol,
+    Bool,
+    Number,
+    Null,
+    List,
+    Mapping,
+    Other,
+}
+
+/// A keyword as written in a mapping: its name, where, and the shape of its value.
 #[derive(Clone, Debug)]
-pub struct WrongType {
-    /// The keyword: `paths`, `untracked`, `unprotect`, `fallback_keys`, `policy`, `when`.
-    pub keyword: &'static str,
-    /// What GitLab expects there, in its own words (`an array of strings`).
-    pub expected: &'static str,
-    /// What was written instead (`a string`, `a list`).
-    pub found: &'static str,
-    /// Whether `found` is an item of the list rather than the whole value.
-    pub item: bool,
-    /// The value (the whole value, or the first offending item of a list).
+pub struct Written {
+    pub name: String,
+    /// Where the keyword is written.
+    pub key: Loc,
+    pub shape: Shape,
     pub origin: Origin,
+    /// For a list: the shape of each item, with where it is.
+    pub items: Vec<(Shape, Origin)>,
 }
 
 #[derive(Clone, Debug)]

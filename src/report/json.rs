@@ -21,7 +21,7 @@ pub fn render(outcome: &Outcome) -> String {
                         "path": file.rel_path,
                         "line": s.line, "column": s.col,
                         "end_line": e.line, "end_column": e.col,
-                        "message": l.message,
+                        "message": super::provenance::label_text(l),
                     })
                 })
                 .collect();

@@ -4,6 +4,7 @@
 mod codequality;
 mod json;
 mod lines;
+pub mod provenance;
 mod sarif;
 mod text;
 
@@ -14,7 +15,7 @@ use crate::source::LineCol;
 
 pub use text::render_text;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Snippets with labels and a fix hint, for people.
     Text,

@@ -15,21 +15,22 @@ fn level(s: Severity) -> &'static str {
 }
 
 pub fn render(outcome: &Outcome) -> String {
-    let rules: Vec<Value> = crate::rules::RULES
+    let all = crate::rules::registry::ALL;
+    let rules: Vec<Value> = all
         .iter()
         .map(|r| {
             json!({
-                "id": r.name,
+                "id": r.name(),
                 "shortDescription": { "text": r.summary() },
                 "fullDescription": { "text": r.summary() },
-                "help": { "text": r.doc, "markdown": r.doc },
-                "helpUri": rule_url(r.name),
+                "help": { "text": r.page(), "markdown": r.page() },
+                "helpUri": rule_url(r.name()),
                 "defaultConfiguration": { "level": level(r.severity()) },
-                "properties": { "category": r.category() },
+                "properties": { "category": r.category().as_str() },
             })
         })
         .collect();
-    let index = |name: &str| crate::rules::RULES.iter().position(|r| r.name == name);
+    let index = |rule: crate::diagnostic::RuleId| all.iter().position(|r| *r == rule);
     let region = |start: crate::source::LineCol, end: crate::source::LineCol| {
         // SARIF columns are 1-based and counted in UTF-16 code units by default.
         json!({
@@ -51,7 +52,7 @@ pub fn render(outcome: &Outcome) -> String {
                     let file = f.set.file(l.file);
                     json!({
                         "id": i,
-                        "message": { "text": l.message },
+                        "message": { "text": super::provenance::label_text(l) },
                         "physicalLocation": {
                             "artifactLocation": { "uri": file.rel_path, "uriBaseId": "PROJECTROOT" },
                             "region": region(file.line_col(l.span.start), file.line_col(l.span.end)),

@@ -96,13 +96,13 @@ pub fn render_text(outcome: &Outcome, color: bool) -> String {
         for l in &d.labels {
             if l.file == d.file {
                 labels.push(LabeledSpan::new_with_span(
-                    Some(l.message.clone()),
+                    Some(super::provenance::label_text(l)),
                     span(l.span.start, l.span.end),
                 ));
             } else {
                 let other = f.set.file(l.file);
                 related.push(Shown {
-                    message: l.message.clone(),
+                    message: super::provenance::label_text(l),
                     code: None,
                     severity: miette::Severity::Advice,
                     help: None,

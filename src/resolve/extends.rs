@@ -3,12 +3,15 @@
 //! one and the job wins last. Parents are extended first, so chains work, across included files.
 //! Errors (each aborts the pipeline in GitLab) are reported and the offending parent skipped.
 
-use super::value::{Ctx, Loc, REntry, RValue, Step};
-use crate::diagnostic::{Diagnostic, Severity};
+use super::value::{Ctx, REntry, RValue, Step};
+use crate::diagnostic::Diagnostic;
+use crate::rules::{extends_cycle, extends_too_deep, invalid_extends, unknown_extends};
+use crate::source::Loc;
+use crate::util::suggest::did_you_mean;
 use std::collections::{HashMap, HashSet};
 
 /// GitLab's `Extendable::Entry::MAX_NESTING_LEVELS`: at most 10 ancestors.
-pub const MAX_NESTING: u32 = 10;
+pub const MAX_NESTING: u32 = extends_too_deep::LIMIT;
 
 enum State {
     Todo,
@@ -108,22 +111,7 @@ impl Extender<'_, '_> {
         };
         let (parents, invalid) = parent_names(ctx, &ext.value);
         for l in invalid {
-            self.diags.push(
-                Diagnostic::new(
-                    "invalid-extends",
-                    Severity::Error,
-                    l.file,
-                    l.span,
-                    format!(
-                        "`{}`: `extends` must be a job name or a list of job names",
-                        name
-                    ),
-                )
-                .label("not a job name")
-                .help("write `extends: .template` or `extends: [.a, .b]`")
-                .job(name.clone())
-                .subject("extends-value"),
-            );
+            self.diags.push(invalid_extends::not_a_name(l, &name));
         }
         self.state[i] = State::InProgress;
         stack.push(i);
@@ -142,24 +130,12 @@ impl Extender<'_, '_> {
                 continue;
             };
             if !ctx.is_map(&pv) {
-                let mut d = Diagnostic::new(
-                    "invalid-extends",
-                    Severity::Error,
-                    site.file,
-                    site.span,
-                    format!(
-                        "`{}` cannot extend `{parent}`: `{parent}` is not a mapping of keywords",
-                        name
-                    ),
-                )
-                .label("not a mapping")
-                .help("extend a job or a hidden template (`.name:` followed by keywords)")
-                .job(name.clone())
-                .subject(format!("extends:{parent}"));
-                if let Some(l) = ctx.loc(&pv) {
-                    d = d.with_label(l.file, l.span, format!("`{parent}` is defined here"));
-                }
-                self.diags.push(d);
+                self.diags.push(invalid_extends::parent_not_a_mapping(
+                    site,
+                    &name,
+                    &parent,
+                    ctx.loc(&pv),
+                ));
                 continue;
             }
             height = height.max(ph + 1);
@@ -178,22 +154,8 @@ impl Extender<'_, '_> {
         if height > MAX_NESTING
             && let Some(l) = ctx.loc(&ext.value)
         {
-            self.diags.push(
-                Diagnostic::new(
-                    "extends-too-deep",
-                    Severity::Error,
-                    l.file,
-                    l.span,
-                    format!(
-                        "`{}` has {height} levels of `extends` above it; GitLab allows at most {MAX_NESTING} (\"nesting too deep in `extends`\")",
-                        name
-                    ),
-                )
-                .label("too many levels")
-                .help("flatten the chain: let a template extend several parents in a list instead of each extending the next")
-                .job(name.clone())
-                .subject("extends-depth"),
-            );
+            self.diags
+                .push(extends_too_deep::too_deep(l, &name, height));
         }
         let result = match acc {
             None => own,
@@ -219,25 +181,8 @@ impl Extender<'_, '_> {
             .map(|e| self.ctx.key(e).into_owned())
             .collect();
         let suggestion = did_you_mean(parent, names.iter().map(String::as_str));
-        let mut d = Diagnostic::new(
-            "unknown-extends",
-            Severity::Error,
-            site.file,
-            site.span,
-            format!(
-                "`{child}` extends `{parent}`, which is not defined (\"unknown keys in `extends`\")"
-            ),
-        )
-        .label("not defined")
-        .job(child.clone())
-        .subject(format!("extends:{parent}"));
-        d = match suggestion {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
-            None => d.help(format!(
-                "define `{parent}:` (a hidden job, starting with a dot, is the usual template) or remove it from `extends`"
-            )),
-        };
-        self.diags.push(d);
+        self.diags
+            .push(unknown_extends::unknown(site, child, parent, suggestion));
     }
 
     /// One info finding per parent that only an unreadable include could define.
@@ -246,29 +191,13 @@ impl Extender<'_, '_> {
         parents.sort_by_key(|(_, uses)| (uses[0].1.file, uses[0].1.span.start));
         for (parent, uses) in parents {
             let (child, site) = &uses[0];
-            let others = uses.len() - 1;
-            let mut d = Diagnostic::new(
-                "unknown-extends",
-                Severity::Info,
-                site.file,
-                site.span,
-                format!(
-                    "`{parent}` is not defined in the checked files{}; it may come from an include that cannot be read offline, so the jobs extending it are checked without it",
-                    if others > 0 {
-                        format!(" (extended by `{child}` and {others} more)")
-                    } else {
-                        format!(" (extended by `{child}`)")
-                    }
-                ),
-            )
-            .label("not defined here")
-            .help("if it should be defined in this repository, define it or fix the name")
-            .job(child.clone())
-            .subject(format!("extends:{parent}"));
-            if let Some((f, s, what)) = self.ctx.set.unresolved.first() {
-                d = d.with_label(*f, *s, format!("not read: {what}"));
-            }
-            self.diags.push(d);
+            self.diags.push(unknown_extends::unverifiable(
+                *site,
+                child,
+                &parent,
+                uses.len() - 1,
+                self.ctx.set.unresolved.first(),
+            ));
         }
     }
 
@@ -287,47 +216,6 @@ impl Extender<'_, '_> {
             .last()
             .map(|&k| self.ctx.key(&self.top[k]).into_owned())
             .unwrap_or_default();
-        self.diags.push(
-            Diagnostic::new(
-                "extends-cycle",
-                Severity::Error,
-                site.file,
-                site.span,
-                format!(
-                    "circular `extends`: {} (\"circular dependency detected in `extends`\")",
-                    names.join(" → ")
-                ),
-            )
-            .label("closes the cycle")
-            .help("remove one of these `extends` so that the chain ends")
-            .job(last)
-            .subject(format!("cycle:{}", names.join(">"))),
-        );
+        self.diags.push(extends_cycle::cycle(site, &names, &last));
     }
-}
-
-/// The closest name, when it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(wrong: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (wrong.chars().count() / 3).clamp(1, 3);
-    candidates
-        .filter(|c| *c != wrong)
-        .map(|c| (edit_distance(wrong, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, c)| (*d, c.len()))
-        .map(|(_, c)| c)
-}
-
-/// Levenshtein distance in characters.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }

@@ -4,8 +4,13 @@
 //! `null` or `false` one, a path through a non-mapping, or a cycle fails the pipeline in GitLab;
 //! cachelint reports it and leaves the reference in place.
 
-use super::value::{Chain, Ctx, Loc, REntry, RKind, RValue, Step};
-use crate::diagnostic::{Diagnostic, Severity};
+use super::value::{Chain, Ctx, REntry, RKind, RValue, Step};
+use crate::diagnostic::Diagnostic;
+use crate::rules::invalid_reference::{self, Shape};
+use crate::rules::reference_cycle;
+use crate::rules::unresolved_reference::{self, Missing};
+use crate::source::Loc;
+use crate::util::suggest::did_you_mean;
 use crate::yaml::Value;
 use std::collections::HashMap;
 
@@ -80,10 +85,7 @@ impl Resolver<'_, '_> {
         } else {
             // A `!reference` on a scalar or a mapping: GitLab's Reference needs a list.
             if let Some(l) = ctx.loc(&v) {
-                self.invalid(
-                    l,
-                    "`!reference` must be written as a list: `!reference [job, key]`",
-                );
+                self.invalid(l, Shape::NotAList);
             }
             return v;
         };
@@ -101,11 +103,11 @@ impl Resolver<'_, '_> {
         let path = match path {
             Some(p) if !p.is_empty() => p,
             Some(_) => {
-                self.invalid(site, "`!reference []` is empty: it needs the key path to copy, e.g. `!reference [.setup, script]`");
+                self.invalid(site, Shape::Empty);
                 return v;
             }
             None => {
-                self.invalid(site, "every element of a `!reference` must be a string (a key); list items cannot be addressed by index");
+                self.invalid(site, Shape::NotStrings);
                 return v;
             }
         };
@@ -115,23 +117,8 @@ impl Resolver<'_, '_> {
                 .chain(std::iter::once(&path))
                 .map(|p| format!("[{}]", p.join(", ")))
                 .collect();
-            self.diags.push(
-                Diagnostic::new(
-                    "reference-cycle",
-                    Severity::Error,
-                    site.file,
-                    site.span,
-                    format!(
-                        "`!reference [{}]` is part of a circular chain: {}",
-                        path.join(", "),
-                        chain.join(" → ")
-                    ),
-                )
-                .label("refers back to itself")
-                .help("break the cycle: a value cannot include itself through `!reference`")
-                .job(self.current.clone())
-                .subject(format!("cycle:{}", path.join(","))),
-            );
+            self.diags
+                .push(reference_cycle::cycle(site, &path, &chain, &self.current));
             return v;
         }
         let resolved = match self.memo.get(&path) {
@@ -187,20 +174,9 @@ impl Resolver<'_, '_> {
         }
     }
 
-    fn invalid(&mut self, at: Loc, message: &str) {
-        self.diags.push(
-            Diagnostic::new(
-                "invalid-reference",
-                Severity::Error,
-                at.file,
-                at.span,
-                message.to_string(),
-            )
-            .label("invalid `!reference`")
-            .help("write the key path as strings: `!reference [.template, script]`")
-            .job(self.current.clone())
-            .subject("invalid-reference"),
-        );
+    fn invalid(&mut self, at: Loc, shape: Shape) {
+        self.diags
+            .push(invalid_reference::invalid(at, shape, &self.current));
     }
 
     fn unresolved(&mut self, path: &[String], at: Loc) {
@@ -226,59 +202,28 @@ impl Resolver<'_, '_> {
                 }
             }
         }
-        let shown = format!("!reference [{}]", path.join(", "));
-        let message = if unverifiable {
-            format!(
-                "`{shown}`: `{}` is not defined in the checked files; it may come from an include that cannot be read offline",
-                path[0]
-            )
+        let missing = if unverifiable {
+            Missing::Unverifiable
         } else if known == path.len() {
-            format!("`{shown}` could not be found: the value there is null or false")
-        } else if known == 0 {
-            format!(
-                "`{shown}` could not be found: there is no top-level key `{}`",
-                path[0]
-            )
+            Missing::NullOrFalse
         } else {
-            format!(
-                "`{shown}` could not be found: `{}` has no key `{}`",
-                path[..known].join("."),
-                path[known]
-            )
+            Missing::Key { known }
         };
-        let mut d = Diagnostic::new(
-            "unresolved-reference",
-            if unverifiable {
-                Severity::Info
-            } else {
-                Severity::Error
-            },
-            at.file,
-            at.span,
-            message,
-        )
-        .label("not found")
-        .job(self.current.clone())
-        .subject(format!("reference:{}", path.join(",")));
-        let suggestion = if known == 0 {
-            {
-                let names: Vec<String> = self
-                    .top
-                    .iter()
-                    .map(|e| self.ctx.key(e).into_owned())
-                    .collect();
-                super::extends::did_you_mean(&path[0], names.iter().map(String::as_str))
-                    .map(str::to_string)
-            }
+        let names: Vec<String> = if known == 0 {
+            self.top
+                .iter()
+                .map(|e| self.ctx.key(e).into_owned())
+                .collect()
         } else {
-            None
+            Vec::new()
         };
-        d = match suggestion {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
-            None => d.help(
-                "point the `!reference` at an existing key path, such as `[.template, script]`",
-            ),
-        };
-        self.diags.push(d);
+        let suggestion = did_you_mean(&path[0], names.iter().map(String::as_str));
+        self.diags.push(unresolved_reference::unresolved(
+            at,
+            path,
+            missing,
+            &self.current,
+            suggestion,
+        ));
     }
 }

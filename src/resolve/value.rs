@@ -7,18 +7,14 @@
 //! `default:`). Chains are linked lists in a shared arena, so adding a step is O(1) and shares
 //! the rest.
 
+use crate::diagnostic::Via;
 use crate::load::FileSet;
-use crate::source::{FileId, Span};
+use crate::source::FileId;
 use crate::yaml::{Doc, NodeId, Tag, Value, ViaId};
 use std::borrow::Cow;
 use std::cell::RefCell;
 
-/// A position in one file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Loc {
-    pub file: FileId,
-    pub span: Span,
-}
+pub use crate::source::Loc;
 
 /// A list of steps in the [`Steps`] arena; `Chain::NONE` is the empty list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -502,11 +498,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// A human description of a chain, innermost step first ("merged by `<<: *defaults` at
-    /// ci.yml:3 → extends .base").
-    pub fn describe(&self, chain: Chain) -> Vec<(String, Loc)> {
+    /// The steps of a chain as data, innermost first, each with where it happened: what the
+    /// reporters put in words ("merged by `<<: *defaults`", "inherited by `test` from
+    /// `extends: .base`").
+    pub fn hops(&self, chain: Chain) -> Vec<(Via, Loc)> {
         let steps = self.steps.borrow();
-        let mut out: Vec<(String, Loc)> = steps
+        let mut out: Vec<(Via, Loc)> = steps
             .iter(chain)
             .flat_map(|s| match s {
                 Step::Merge { file, via } => {
@@ -517,12 +514,10 @@ impl<'a> Ctx<'a> {
                     let mut at = Some(*via);
                     while let Some(id) = at {
                         let v = doc.via(id);
-                        let name = doc
-                            .alias_name(v.source, text)
-                            .map(|a| format!("`<<: *{a}`"))
-                            .unwrap_or_else(|| "`<<:`".to_string());
                         parts.push((
-                            format!("merged by {name}"),
+                            Via::Merge {
+                                alias: doc.alias_name(v.source, text).map(str::to_string),
+                            },
                             Loc {
                                 file: *file,
                                 span: doc.span(v.source),
@@ -537,15 +532,16 @@ impl<'a> Ctx<'a> {
                     parent,
                     site,
                 } => vec![(
-                    format!(
-                        "inherited by `{}` from `extends: {}`",
-                        steps.name_str(*child),
-                        steps.name_str(*parent)
-                    ),
+                    Via::Extends {
+                        child: steps.name_str(*child).to_string(),
+                        parent: steps.name_str(*parent).to_string(),
+                    },
                     *site,
                 )],
                 Step::Reference { path, site } => vec![(
-                    format!("brought by `!reference [{}]`", steps.name_str(*path)),
+                    Via::Reference {
+                        path: steps.name_str(*path).to_string(),
+                    },
                     *site,
                 )],
                 Step::Default {
@@ -553,10 +549,9 @@ impl<'a> Ctx<'a> {
                     site,
                     top_level,
                 } => vec![(
-                    if *top_level {
-                        format!("inherited from the top-level `{keyword}:`")
-                    } else {
-                        format!("inherited from `default:{keyword}`")
+                    Via::Default {
+                        keyword,
+                        top_level: *top_level,
                     },
                     *site,
                 )],

@@ -4,31 +4,22 @@
 //! and uploaded as an artifact by the same job reaches every later job as an artifact, over
 //! that job's own cache of it.
 
-use super::{Rule, RuleContext, at, job_variables, primary, within, written_jobs};
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use super::context::{Rule, RuleContext, at, primary, written_jobs};
+use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::Downloads;
 use crate::model::variables::{display, expand_shell};
+use crate::util::paths::{project_relative, within};
 use std::collections::BTreeMap;
 
-pub struct CacheArtifactOverlap;
+pub const RULE: RuleId = RuleId::declare(&RuleDecl {
+    name: "cache-artifact-overlap",
+    severity: Severity::Warning,
+    category: Category::Cache,
+    summary: "A cached path that artifacts also deliver, so the artifacts overwrite the restored cache.",
+    page: include_str!("../../rules/cache-artifact-overlap.md"),
+});
 
-/// A path as the runner matches it: relative to the project, no `./`, no trailing `/`.
-fn normal(p: &str) -> String {
-    let p = p.trim();
-    let p = p.strip_prefix("$CI_PROJECT_DIR/").unwrap_or(p);
-    let p = p.strip_prefix("${CI_PROJECT_DIR}/").unwrap_or(p);
-    let mut out: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                out.pop();
-            }
-            s => out.push(s),
-        }
-    }
-    out.join("/")
-}
+pub struct CacheArtifactOverlap;
 
 fn is_glob(p: &str) -> bool {
     p.contains(['*', '?', '[', '{'])
@@ -48,7 +39,7 @@ fn glob_match(pattern: &str, path: &str) -> bool {
         if !compiled.contains_key(pattern) {
             compiled.insert(
                 pattern.to_string(),
-                crate::load::glob::doublestar(pattern, true),
+                crate::util::glob::doublestar(pattern, true),
             );
         }
         compiled
@@ -62,7 +53,7 @@ fn glob_match(pattern: &str, path: &str) -> bool {
 /// inside the other (a directory path takes its whole subtree), or a pattern matching the
 /// other path or a directory above it.
 pub fn overlap(a: &str, b: &str) -> bool {
-    let (a, b) = (normal(a), normal(b));
+    let (a, b) = (project_relative(a), project_relative(b));
     if a.is_empty() || b.is_empty() {
         return a == b;
     }
@@ -77,7 +68,7 @@ pub fn overlap(a: &str, b: &str) -> bool {
 
 /// Whether artifact path `artifact` takes everything under cache path `cached`.
 fn covers(artifact: &str, cached: &str) -> bool {
-    let (a, c) = (normal(artifact), normal(cached));
+    let (a, c) = (project_relative(artifact), project_relative(cached));
     if is_glob(&a) {
         return ancestors(&c).any(|p| glob_match(&a, p));
     }
@@ -105,8 +96,8 @@ fn glob_prefix_inside(pattern: &str, literal: &str) -> bool {
 }
 
 impl Rule for CacheArtifactOverlap {
-    fn name(&self) -> &'static str {
-        "cache-artifact-overlap"
+    fn id(&self) -> RuleId {
+        RULE
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -121,9 +112,9 @@ impl Rule for CacheArtifactOverlap {
             if art.paths.is_empty() {
                 continue;
             }
-            let vars = job_variables(cx, k);
+            let vars = &cx.vars[k];
             for (ai, a) in art.paths.iter().enumerate() {
-                let expanded = normal(&display(&expand_shell(&a.value, vars)));
+                let expanded = project_relative(&display(&expand_shell(&a.value, vars)));
                 let head = expanded.split('/').next().unwrap_or("").to_string();
                 if is_glob(&head) || head.is_empty() {
                     wild.push((k, ai, expanded));
@@ -136,7 +127,7 @@ impl Rule for CacheArtifactOverlap {
             if job.caches.is_empty() {
                 continue;
             }
-            let vars = job_variables(cx, ji);
+            let vars = &cx.vars[ji];
             let downloads = &job.downloads;
             let downloads_from = |k: usize| match downloads {
                 Downloads::Jobs(list) => list.contains(&k),
@@ -147,7 +138,7 @@ impl Rule for CacheArtifactOverlap {
             };
             for cache in &job.caches {
                 for path in &cache.paths {
-                    let cached = normal(&display(&expand_shell(&path.value, vars)));
+                    let cached = project_relative(&display(&expand_shell(&path.value, vars)));
                     let head = cached.split('/').next().unwrap_or("");
                     let candidates: Vec<&(usize, usize, String)> = if is_glob(head) {
                         by_head.values().flatten().chain(wild.iter()).collect()
@@ -179,10 +170,9 @@ impl Rule for CacheArtifactOverlap {
                             .map(|(k, _)| format!("`{}`", jobs[*k].base))
                             .collect();
                         let mut d = at(
-                            cx,
-                            self.name(),
-                            Severity::Warning,
-                            &path.origin,
+ cx,
+ RULE,
+ &path.origin,
                             job,
                             format!(
                                 "cache path `{}` of job `{}` is overwritten by the artifacts it downloads from {}: the runner restores the cache first and extracts artifacts over it",
@@ -196,11 +186,7 @@ impl Rule for CacheArtifactOverlap {
                         .subject(format!("overlap:{}", path.value));
                         for (k, a) in hits.iter().take(3) {
                             let (f, s) = primary(&a.origin);
-                            d.labels.push(Label {
-                                file: f,
-                                span: s,
-                                message: format!("artifact of `{}`", jobs[*k].base),
-                            });
+                            d = d.with_label(f, s, format!("artifact of `{}`", jobs[*k].base));
                         }
                         out.push(d);
                         continue;
@@ -216,10 +202,9 @@ impl Rule for CacheArtifactOverlap {
                     if let Some(a) = own {
                         let (f, s) = primary(&a.origin);
                         let mut d = at(
-                            cx,
-                            self.name(),
-                            Severity::Warning,
-                            &path.origin,
+ cx,
+ RULE,
+ &path.origin,
                             job,
                             format!(
                                 "cache path `{}` of job `{}` is also uploaded as its artifact `{}`: files restored from the cache, left by earlier pipelines, are uploaded with the new ones, and jobs that download the artifact get them over their own cache",
@@ -229,11 +214,7 @@ impl Rule for CacheArtifactOverlap {
                         .label("cached here")
                         .help("keep build outputs in artifacts and tool caches in the cache, in different directories")
                         .subject(format!("own-overlap:{}", path.value));
-                        d.labels.push(Label {
-                            file: f,
-                            span: s,
-                            message: "also an artifact here".into(),
-                        });
+                        d = d.with_label(f, s, "also an artifact here");
                         out.push(d);
                     }
                 }

@@ -9,11 +9,20 @@
 //! every job; per-job variables (`CI_JOB_NAME`, ...) and job or matrix variables with different
 //! values differ. Caches are indexed by key: no pairwise comparison.
 
-use super::{Rule, RuleContext, at, job_variables, primary};
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use super::context::{Rule, RuleContext, at, primary};
+use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::variables::{Part, Scope, expand_go, expand_shell};
 use crate::model::{Cache, CacheKey, Job};
+use crate::util::paths::within;
 use std::collections::{BTreeSet, HashMap};
+
+pub const RULE: RuleId = RuleId::declare(&RuleDecl {
+    name: "cache-key-collision",
+    severity: Severity::Warning,
+    category: Category::Cache,
+    summary: "Jobs that use the same cache key for different paths, so they overwrite each other's cache.",
+    page: include_str!("../../rules/cache-key-collision.md"),
+});
 
 pub struct CacheKeyCollision;
 
@@ -161,13 +170,13 @@ impl Use {
         (!o.untracked || self.untracked)
             && o.paths
                 .iter()
-                .all(|p| self.paths.iter().any(|s| super::within(p, s)))
+                .all(|p| self.paths.iter().any(|s| within(p, s)))
     }
 }
 
 impl Rule for CacheKeyCollision {
-    fn name(&self) -> &'static str {
-        "cache-key-collision"
+    fn id(&self) -> RuleId {
+        RULE
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -175,7 +184,7 @@ impl Rule for CacheKeyCollision {
         let mut by_key: HashMap<String, Vec<Use>> = HashMap::new();
         let mut order: Vec<String> = Vec::new();
         for (ji, job) in jobs.iter().enumerate() {
-            let vars = job_variables(cx, ji);
+            let vars = &cx.vars[ji];
             for (ci, cache) in job.caches.iter().enumerate() {
                 let (paths, untracked) = contents(cache, vars);
                 if paths.is_empty() && !untracked {
@@ -314,7 +323,10 @@ impl Rule for CacheKeyCollision {
                 };
                 let key_origin = cache.key_origin();
                 let (file, span) = primary(&key_origin);
-                let mut d = at(cx, self.name(), Severity::Warning, &key_origin, job, message)
+                let mut d = at(
+ cx,
+ RULE,
+ &key_origin, job, message)
                     .label(if implicit {
                         "no `key:`, so GitLab uses `default`".to_string()
                     } else {
@@ -332,11 +344,11 @@ impl Rule for CacheKeyCollision {
                     if (f, s) == (file, span) {
                         continue; // the same written key, inherited by both jobs
                     }
-                    d.labels.push(Label {
-                        file: f,
-                        span: s,
-                        message: format!("`{}` uses the same key for {}", oj.base, describe(o)),
-                    });
+                    d = d.with_label(
+                        f,
+                        s,
+                        format!("`{}` uses the same key for {}", oj.base, describe(o)),
+                    );
                 }
                 out.push(d);
             }

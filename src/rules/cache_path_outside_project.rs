@@ -3,9 +3,17 @@
 //! in the job log, so the cache stays empty. Paths are shell-expanded first (`shell.Expand`),
 //! which does not expand `~`.
 
-use super::{Rule, RuleContext, at, job_variables, written_jobs};
-use crate::diagnostic::{Diagnostic, Severity};
+use super::context::{Rule, RuleContext, at, written_jobs};
+use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::variables::{Part, display, expand_shell};
+
+pub const RULE: RuleId = RuleId::declare(&RuleDecl {
+    name: "cache-path-outside-project",
+    severity: Severity::Warning,
+    category: Category::Cache,
+    summary: "A cache path outside the project directory, which the runner skips, so nothing is cached.",
+    page: include_str!("../../rules/cache-path-outside-project.md"),
+});
 
 pub struct CachePathOutsideProject;
 
@@ -84,13 +92,13 @@ pub fn tool_hint(path: &str) -> &'static str {
 }
 
 impl Rule for CachePathOutsideProject {
-    fn name(&self) -> &'static str {
-        "cache-path-outside-project"
+    fn id(&self) -> RuleId {
+        RULE
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         for (ji, job) in written_jobs(cx) {
-            let vars = job_variables(cx, ji);
+            let vars = &cx.vars[ji];
             for cache in &job.caches {
                 for path in &cache.paths {
                     let parts = expand_shell(&path.value, vars);
@@ -120,17 +128,10 @@ impl Rule for CachePathOutsideProject {
                         ),
                     };
                     out.push(
-                        at(
-                            cx,
-                            self.name(),
-                            Severity::Warning,
-                            &path.origin,
-                            job,
-                            message,
-                        )
-                        .label("outside the project")
-                        .help(tool_hint(&shown))
-                        .subject(format!("path:{}", path.value)),
+                        at(cx, RULE, &path.origin, job, message)
+                            .label("outside the project")
+                            .help(tool_hint(&shown))
+                            .subject(format!("path:{}", path.value)),
                     );
                 }
             }

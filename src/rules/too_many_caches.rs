@@ -1,16 +1,24 @@
 //! `too-many-caches`: GitLab accepts at most 4 caches per job (`Entry::Caches`,
 //! `MULTIPLE_CACHE_LIMIT = 4`), counted after includes, `extends`, `!reference` and `default:`.
 
-use super::{Rule, RuleContext, at, primary, written_jobs};
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use super::context::{Rule, RuleContext, at, primary, written_jobs};
+use crate::diagnostic::{Category, Diagnostic, Label, RuleDecl, RuleId, Severity};
+
+pub const RULE: RuleId = RuleId::declare(&RuleDecl {
+    name: "too-many-caches",
+    severity: Severity::Error,
+    category: Category::Cache,
+    summary: "A job with more than 4 caches, which GitLab refuses.",
+    page: include_str!("../../rules/too-many-caches.md"),
+});
 
 pub struct TooManyCaches;
 
 const LIMIT: usize = 4;
 
 impl Rule for TooManyCaches {
-    fn name(&self) -> &'static str {
-        "too-many-caches"
+    fn id(&self) -> RuleId {
+        RULE
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -22,10 +30,9 @@ impl Rule for TooManyCaches {
                 continue;
             }
             let mut d = at(
-                cx,
-                self.name(),
-                Severity::Error,
-                origin,
+ cx,
+ RULE,
+ origin,
                 job,
                 format!(
                     "job `{}` has {n} caches; GitLab allows at most {LIMIT} and rejects the pipeline (\"no more than 4 caches can be created\")",
@@ -37,20 +44,16 @@ impl Rule for TooManyCaches {
             .subject(format!("caches:{n}"));
             for c in &job.caches {
                 let (file, span) = primary(&c.origin);
-                let how: Vec<String> = cx
-                    .ctx
-                    .describe(c.origin.chain)
-                    .into_iter()
-                    .map(|(s, _)| s)
-                    .collect();
                 d.labels.push(Label {
                     file,
                     span,
-                    message: if how.is_empty() {
-                        format!("cache {}", c.index + 1)
-                    } else {
-                        format!("cache {}, {}", c.index + 1, how.join(", "))
-                    },
+                    text: format!("cache {}", c.index + 1),
+                    via: cx
+                        .ctx
+                        .hops(c.origin.chain)
+                        .into_iter()
+                        .map(|(v, _)| v)
+                        .collect(),
                 });
             }
             out.push(d);

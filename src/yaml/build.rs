@@ -6,7 +6,11 @@ use super::{
     Doc, Entry, KeyIdent, Kind, Node, NodeId, StrRef, Strs, Style, Tag, ValueId, Via, ViaId,
     key_ident,
 };
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
+use crate::rules::{
+    duplicate_key, invalid_config_format, yaml_disallowed_type, yaml_ignored_document, yaml_syntax,
+    yaml_too_deep, yaml_too_large,
+};
 use crate::source::{FileId, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
@@ -55,21 +59,12 @@ pub fn parse_file(file: FileId, text: impl Into<Arc<str>>, limits: &Limits) -> P
     let mut diagnostics = Vec::new();
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     if text.len() as u64 > limits.max_bytes {
-        diagnostics.push(
-            Diagnostic::new(
-                "yaml-too-large",
-                Severity::Error,
-                file,
-                Span::empty(bom as u32),
-                format!(
-                    "GitLab refuses this file: it is {} bytes, over the {} byte limit (\"The provided YAML is too big\")",
-                    text.len(),
-                    limits.max_bytes
-                ),
-            )
-            .help("split the configuration into several files joined with `include:`")
-            .subject("raw-size"),
-        );
+        diagnostics.push(yaml_too_large::raw(
+            file,
+            bom as u32,
+            text.len(),
+            limits.max_bytes,
+        ));
     }
     let mut docs = Vec::new();
     let mut failed = false;
@@ -88,13 +83,7 @@ pub fn parse_file(file: FileId, text: impl Into<Arc<str>>, limits: &Limits) -> P
             }
             Err(_) => {
                 failed = true;
-                diagnostics.push(Diagnostic::new(
-                    "yaml-syntax",
-                    Severity::Error,
-                    file,
-                    Span::empty(start as u32),
-                    "the YAML parser failed on this document (an internal error; please report it)",
-                ));
+                diagnostics.push(yaml_syntax::internal(file, start as u32));
             }
         }
     }
@@ -112,18 +101,7 @@ pub fn parse_file(file: FileId, text: impl Into<Arc<str>>, limits: &Limits) -> P
         if let Some(root) = d.root
             && !d.is_map(root)
         {
-            diagnostics.push(
-                Diagnostic::new(
-                    "invalid-config-format",
-                    Severity::Error,
-                    file,
-                    d.span(root),
-                    "the top level of a GitLab CI file must be a mapping of keys to values (\"Invalid configuration format\")",
-                )
-                .label("not a mapping")
-                .help("write the configuration as `key: value` pairs, e.g. `job: {script: [make]}`")
-                .subject("top-level"),
-            );
+            diagnostics.push(invalid_config_format::not_a_mapping(file, d.span(root)));
         }
     }
     // `key?(:spec)` after `deep_symbolize_keys`: the string `spec` or the symbol `:spec`.
@@ -142,18 +120,7 @@ pub fn parse_file(file: FileId, text: impl Into<Arc<str>>, limits: &Limits) -> P
         last
     } else {
         if let Some((start, _)) = docs.get(1) {
-            diagnostics.push(
-                Diagnostic::new(
-                    "yaml-ignored-document",
-                    Severity::Warning,
-                    file,
-                    Span::new(*start as u32, *start as u32 + 3),
-                    "GitLab ignores everything after this line: a second YAML document is read only when the first is a `spec:` header",
-                )
-                .label("the document after this is never loaded")
-                .help("remove this `---` line so that both parts form one document")
-                .subject("second-document"),
-            );
+            diagnostics.push(yaml_ignored_document::ignored(file, *start as u32));
         }
         docs.into_iter().next().map(|(_, d)| d)
     };
@@ -404,18 +371,8 @@ impl<'t> Builder<'t> {
                     if self.doc.tags[t.tag as usize] == Tag::Reference
                         && matches!(t.kind, Kind::Seq { .. })
                     {
-                        self.diags.push(
-                            Diagnostic::new(
-                                "yaml-syntax",
-                                Severity::Error,
-                                self.file,
-                                span,
-                                "GitLab cannot load this alias: an anchored `!reference` list cannot be reused through an alias (Psych: \"Unknown alias\")",
-                            )
-                            .label("alias to a `!reference`")
-                            .help("write the `!reference [...]` again instead of the alias")
-                            .subject("reference-alias"),
-                        );
+                        self.diags
+                            .push(yaml_syntax::alias_to_reference(self.file, span));
                         ok = false;
                         break;
                     }
@@ -542,49 +499,21 @@ impl<'t> Builder<'t> {
     }
 
     fn syntax_error(&mut self, at: u32, info: &str) {
-        let (rule, message, help) = if info.contains("recursion limit") {
-            (
-                "yaml-too-deep",
-                "GitLab refuses this file: the YAML is nested too deeply".to_string(),
-                "flatten the structure; GitLab allows at most 100 levels of nesting",
-            )
+        // saphyr's own message is the only sign that its recursion limit stopped it.
+        self.diags.push(if info.contains("recursion limit") {
+            yaml_too_deep::parser_limit(self.file, at)
         } else {
-            (
-                "yaml-syntax",
-                format!("invalid YAML: {info}"),
-                "fix the YAML syntax here; GitLab rejects the whole file otherwise",
-            )
-        };
-        self.diags.push(
-            Diagnostic::new(rule, Severity::Error, self.file, Span::empty(at), message)
-                .help(help)
-                .subject("syntax"),
-        );
+            yaml_syntax::invalid(self.file, at, info)
+        });
     }
 
     /// A plain scalar Psych reads as a `Date` or `Time`, or a tag of a Ruby class: `safe_load`
     /// raises `Tried to load unspecified class` and GitLab rejects the file.
     fn refuse(&mut self, span: Span, class: &str, text: &str) {
-        let quote_help = matches!(class, "Date" | "Time");
         self.refused = true;
-        self.diags.push(
-            Diagnostic::new(
-                "yaml-disallowed-type",
-                Severity::Error,
-                self.file,
-                span,
-                format!(
-                    "GitLab refuses this file: `{text}` is read as a {class}, a type GitLab's YAML loader does not allow (\"Tried to load unspecified class: {class}\")"
-                ),
-            )
-            .label(format!("read as a {class}"))
-            .help(if quote_help {
-                format!("quote the value: \"{text}\"")
-            } else {
-                "remove the tag; GitLab accepts only plain YAML values and `!reference`".to_string()
-            })
-            .subject(format!("{class}:{text}")),
-        );
+        self.diags.push(yaml_disallowed_type::disallowed(
+            self.file, span, class, text,
+        ));
     }
 
     /// The tag table index of a tag: 0 none, 1 `!reference` (also `!<!reference>`).
@@ -612,18 +541,8 @@ impl<'t> Builder<'t> {
     /// A scalar Ruby cannot convert: the load fails.
     fn unloadable(&mut self, span: Span, text: &str, reason: &str) {
         self.refused = true;
-        self.diags.push(
-            Diagnostic::new(
-                "yaml-syntax",
-                Severity::Error,
-                self.file,
-                span,
-                format!("GitLab cannot load `{text}`: it looks like a number but is not one (Ruby: {reason})"),
-            )
-            .label("not a valid number")
-            .help(format!("quote the value if it is text: \"{text}\""))
-            .subject(format!("number:{text}")),
-        );
+        self.diags
+            .push(yaml_syntax::bad_number(self.file, span, text, reason));
     }
 
     fn add_node(&mut self, span: Span, kind: Kind, tag: u32, anchor: usize) -> NodeId {
@@ -817,18 +736,10 @@ impl<'t> Builder<'t> {
                     // and the load fails with NoMethodError.
                     Kind::Seq { .. } if reference && vd == v => {
                         self.refused = true;
-                        self.diags.push(
-                            Diagnostic::new(
-                                "yaml-syntax",
-                                Severity::Error,
-                                self.file,
-                                nodes[v.0 as usize].span,
-                                "GitLab cannot load this: `<<` cannot merge a `!reference` (Ruby raises NoMethodError)",
-                            )
-                            .label("`!reference` after `<<`")
-                            .help("use `extends:` to reuse a job's keys, or a YAML alias (`<<: *anchor`)")
-                            .subject("merge-reference"),
-                        );
+                        self.diags.push(yaml_syntax::merge_of_reference(
+                            self.file,
+                            nodes[v.0 as usize].span,
+                        ));
                     }
                     // `<<: *alias` or `<<: {inline}`: Hash#merge! (a Reference is not a Hash).
                     Kind::Map { .. } if !reference => {
@@ -894,21 +805,12 @@ impl<'t> Builder<'t> {
                 true,
             ) {
                 let name = key_ident(nodes, strs, k).display().into_owned();
-                self.diags.push(
-                    Diagnostic::new(
-                        "duplicate-key",
-                        Severity::Warning,
-                        self.file,
-                        nodes[k.0 as usize].span,
-                        format!("duplicate key `{name}`: this value replaces the earlier one"),
-                    )
-                    .label("duplicate key")
-                    .with_label(self.file, nodes[prev.0 as usize].span, "first defined here")
-                    .help(format!(
-                        "remove one of the two `{name}` keys, or merge their contents"
-                    ))
-                    .subject(format!("key:{name}")),
-                );
+                self.diags.push(duplicate_key::duplicate(
+                    self.file,
+                    nodes[k.0 as usize].span,
+                    nodes[prev.0 as usize].span,
+                    &name,
+                ));
             }
         }
         out.entries
@@ -920,64 +822,32 @@ impl<'t> Builder<'t> {
         if root.height > self.limits.max_depth {
             let (at, via) = self.too_deep_at.unwrap_or((root.node, None));
             let primary = via.unwrap_or(at);
-            let mut d = Diagnostic::new(
-                "yaml-too-deep",
-                Severity::Error,
+            let anchor =
+                (via.is_some() && at != primary).then(|| self.doc.nodes[at.0 as usize].span);
+            self.diags.push(yaml_too_deep::too_deep(
                 self.file,
                 self.doc.nodes[primary.0 as usize].span,
-                format!(
-                    "GitLab refuses this file: it nests deeper than {} levels (\"The parsed YAML is too big\")",
-                    self.limits.max_depth
-                ),
-            )
-            .label(if via.is_some() {
-                "this alias makes it too deep".to_string()
-            } else {
-                format!("level {}", self.limits.max_depth + 1)
-            })
-            .help("flatten the structure; every mapping and list on the way counts as a level")
-            .subject("depth");
-            if via.is_some() && at != primary {
-                d = d.with_label(
-                    self.file,
-                    self.doc.nodes[at.0 as usize].span,
-                    "the anchor it repeats",
-                );
-            }
-            self.diags.push(d);
+                self.limits.max_depth,
+                via.is_some(),
+                anchor,
+            ));
             self.doc.root = None;
             return true;
         }
         if root.size > self.limits.max_bytes {
             let bomb = root.size / 8 > self.physical_size.max(1);
             let via = self.biggest_alias.filter(|_| bomb).map(|(a, _)| a);
-            let shown = if root.size >= HUGE {
-                "an unbounded amount of".to_string()
-            } else {
-                format!("at least {} bytes of", root.size)
-            };
-            self.diags.push(
-                Diagnostic::new(
-                    "yaml-too-large",
-                    Severity::Error,
-                    self.file,
-                    match via {
-                        Some(a) => self.doc.nodes[a.0 as usize].span,
-                        None => Span::empty(self.doc.nodes[root.node.0 as usize].span.start),
-                    },
-                    format!(
-                        "GitLab refuses this file: loaded, it takes {shown} memory, over the {} byte limit (\"The parsed YAML is too big\")",
-                        self.limits.max_bytes
-                    ),
-                )
-                .label(if via.is_some() { "aliases expand here" } else { "this file" })
-                .help(if bomb {
-                    "aliases expand to a copy of their anchor each time they are used; do not nest aliases of aliases"
-                } else {
-                    "split the configuration into several files joined with `include:`"
-                })
-                .subject("parsed-size"),
-            );
+            self.diags.push(yaml_too_large::parsed(
+                self.file,
+                match via {
+                    Some(a) => self.doc.nodes[a.0 as usize].span,
+                    None => Span::empty(self.doc.nodes[root.node.0 as usize].span.start),
+                },
+                (root.size < HUGE).then_some(root.size),
+                self.limits.max_bytes,
+                bomb,
+                via.is_some(),
+            ));
             if bomb {
                 self.doc.root = None;
             }

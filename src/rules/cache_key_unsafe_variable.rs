@@ -1,0 +1,124 @@
+//! `cache-key-unsafe-variable`: a key built from a variable whose value can contain `/`.
+
+use super::context::{Rule, RuleContext, at, written_caches};
+use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
+use crate::model::CacheKey;
+
+pub const RULE: RuleId = RuleId::declare(&RuleDecl {
+    name: "cache-key-unsafe-variable",
+    severity: Severity::Warning,
+    category: Category::Cache,
+    summary: "A cache key built from a variable whose value can contain `/`, such as `$CI_COMMIT_REF_NAME`.",
+    page: include_str!("../../rules/cache-key-unsafe-variable.md"),
+});
+
+pub struct CacheKeyUnsafeVariable;
+
+/// Variables whose value can contain `/`, with the safe variant to suggest.
+const UNSAFE: &[(&str, &str)] = &[
+    ("CI_COMMIT_REF_NAME", "CI_COMMIT_REF_SLUG"),
+    ("CI_COMMIT_BRANCH", "CI_COMMIT_REF_SLUG"),
+    ("CI_BUILD_REF_NAME", "CI_COMMIT_REF_SLUG"),
+    ("CI_COMMIT_TAG", "CI_COMMIT_REF_SLUG"),
+    ("CI_DEFAULT_BRANCH", "CI_DEFAULT_BRANCH_SLUG"),
+    (
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_SLUG",
+    ),
+    (
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
+        "CI_MERGE_REQUEST_TARGET_BRANCH_SLUG",
+    ),
+    (
+        "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME",
+        "CI_COMMIT_REF_SLUG",
+    ),
+    (
+        "CI_EXTERNAL_PULL_REQUEST_TARGET_BRANCH_NAME",
+        "CI_COMMIT_REF_SLUG",
+    ),
+    ("CI_PROJECT_PATH", "CI_PROJECT_PATH_SLUG"),
+    ("CI_PROJECT_NAMESPACE", "CI_PROJECT_NAMESPACE_SLUG"),
+    ("CI_ENVIRONMENT_NAME", "CI_ENVIRONMENT_SLUG"),
+];
+
+/// The unsafe variables a key text refers to (`$X` or `${X}`).
+pub fn unsafe_variables(text: &str) -> Vec<(&'static str, &'static str)> {
+    UNSAFE
+        .iter()
+        .filter(|(name, _)| {
+            let b = text.as_bytes();
+            let mut i = 0;
+            while let Some(p) = text[i..].find(name) {
+                let at = i + p;
+                let end = at + name.len();
+                let before_ok = (at >= 1 && b[at - 1] == b'$')
+                    || (at >= 2 && b[at - 1] == b'{' && b[at - 2] == b'$');
+                let after_ok = b
+                    .get(end)
+                    .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'));
+                if before_ok && after_ok {
+                    return true;
+                }
+                i = end;
+            }
+            false
+        })
+        .copied()
+        .collect()
+}
+
+impl Rule for CacheKeyUnsafeVariable {
+    fn id(&self) -> RuleId {
+        RULE
+    }
+
+    fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+        for (_, job, cache) in written_caches(cx) {
+            let value = match &cache.key {
+                CacheKey::Literal(k) => k,
+                CacheKey::Files {
+                    prefix: Some(p), ..
+                } => p,
+                _ => continue,
+            };
+            for (var, safe) in unsafe_variables(&value.value.text) {
+                out.push(
+                        at(
+ cx,
+ RULE,
+ &value.origin,
+                            job,
+                            format!(
+                                "cache key `{}` uses `${var}`, which contains `/` for names like `feature/login`: the key then becomes nested cache directories (runners before 10.4 dropped such caches), and GitLab's documented cache keys use the slug form",
+                                value.value.text
+                            ),
+                        )
+                        .label(format!("`${var}` can contain `/`"))
+                        .help(if safe.is_empty() {
+                            format!("`${var}` has no slug variable: use a fixed name, or `$CI_COMMIT_REF_SLUG` for the branch the pipeline runs on")
+                        } else {
+                            format!(
+                                "use `${safe}` instead: the same value lowercased, with every character other than a-z and 0-9 replaced by `-`"
+                            )
+                        })
+                        .subject(format!("var:{var}:{}", value.value.text)),
+                    );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_unsafe_variables_by_whole_name() {
+        assert_eq!(unsafe_variables("x-$CI_COMMIT_REF_NAME").len(), 1);
+        assert_eq!(unsafe_variables("${CI_COMMIT_BRANCH}-deps").len(), 1);
+        assert!(unsafe_variables("$CI_COMMIT_REF_SLUG").is_empty());
+        assert!(unsafe_variables("$CI_COMMIT_REF_NAMES").is_empty());
+        assert!(unsafe_variables("CI_COMMIT_REF_NAME").is_empty());
+    }
+}

@@ -1,0 +1,130 @@
+//! What a model rule sees and the helpers rules share: the [`Rule`] trait, the
+//! [`RuleContext`] (the model, its provenance, the variables each job expands with), and
+//! [`at`], which makes a finding at a value with the labels that tell how the value reached the
+//! job.
+
+use crate::diagnostic::{Diagnostic, Label, RuleId};
+use crate::model::{Cache, Job, Origin, Pipeline};
+use crate::resolve::value::Ctx;
+use crate::source::{FileId, Span};
+use std::collections::{HashMap, HashSet};
+
+/// A check over the model. Each rule file declares its [`RuleId`] and, for a model rule, a
+/// unit struct implementing this.
+pub trait Rule: Sync {
+    fn id(&self) -> RuleId;
+    fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>);
+}
+
+/// What a rule sees: the model, the provenance to describe it, and the variable values the
+/// user declared (`[variables]` in cachelint.toml).
+pub struct RuleContext<'a> {
+    pub pipeline: &'a Pipeline,
+    pub ctx: Ctx<'a>,
+    /// Per job (same index as `pipeline.jobs`): the variables its values expand with.
+    pub vars: Vec<HashMap<String, (String, bool)>>,
+    /// One job per written job (`parallel` makes identical copies).
+    pub written: Vec<usize>,
+}
+
+impl<'a> RuleContext<'a> {
+    pub fn new(
+        pipeline: &'a Pipeline,
+        ctx: Ctx<'a>,
+        assumed: &'a HashMap<String, String>,
+    ) -> RuleContext<'a> {
+        let base: HashMap<String, (String, bool)> = assumed
+            .iter()
+            .map(|(k, v)| (k.clone(), (v.clone(), false)))
+            .collect();
+        let vars = pipeline
+            .jobs
+            .iter()
+            .map(|job| {
+                let mut m = base.clone();
+                for v in &job.variables {
+                    m.insert(v.name.clone(), (v.value.clone(), v.expand));
+                }
+                m
+            })
+            .collect();
+        let mut seen = HashSet::new();
+        let written = pipeline
+            .jobs
+            .iter()
+            .enumerate()
+            .filter(|(_, j)| seen.insert(j.base.as_str()))
+            .map(|(i, _)| i)
+            .collect();
+        RuleContext {
+            pipeline,
+            ctx,
+            vars,
+            written,
+        }
+    }
+}
+
+/// The jobs to check once per written job: `parallel` makes identical copies.
+pub fn written_jobs<'c>(cx: &'c RuleContext<'_>) -> impl Iterator<Item = (usize, &'c Job)> {
+    cx.written.iter().map(|&i| (i, &cx.pipeline.jobs[i]))
+}
+
+/// The caches of the written jobs (see [`written_jobs`]), with their job's index.
+pub fn written_caches<'c>(
+    cx: &'c RuleContext<'_>,
+) -> impl Iterator<Item = (usize, &'c Job, &'c Cache)> {
+    written_jobs(cx).flat_map(|(i, job)| job.caches.iter().map(move |c| (i, job, c)))
+}
+
+/// Whether `o` is met for the first time: a value written once (in `default:` or a template)
+/// and inherited by many jobs is reported once.
+pub fn first_seen(seen: &mut HashSet<(FileId, Span)>, o: &Origin) -> bool {
+    seen.insert((o.loc.file, o.loc.span))
+}
+
+/// The location to point at for a value: its key when it has one, else the value.
+pub fn primary(o: &Origin) -> (FileId, Span) {
+    let l = o.key.unwrap_or(o.loc);
+    (l.file, l.span)
+}
+
+/// Secondary labels telling how a value reached the job: through an alias, a `<<:` merge,
+/// `extends`, `!reference`, `default:`.
+pub fn provenance(ctx: &Ctx<'_>, o: &Origin) -> Vec<Label> {
+    let mut out = Vec::new();
+    if let Some(a) = o.alias {
+        out.push(Label {
+            file: a.file,
+            span: a.span,
+            text: "used here through an alias".into(),
+            via: Vec::new(),
+        });
+    }
+    for (via, loc) in ctx.hops(o.chain) {
+        if loc == o.loc {
+            continue;
+        }
+        out.push(Label {
+            file: loc.file,
+            span: loc.span,
+            text: String::new(),
+            via: vec![via],
+        });
+    }
+    out
+}
+
+/// A finding of `rule` at a value, with its provenance labels and the job it concerns.
+pub fn at(
+    cx: &RuleContext<'_>,
+    rule: RuleId,
+    o: &Origin,
+    job: &Job,
+    message: String,
+) -> Diagnostic {
+    let (file, span) = primary(o);
+    let mut d = Diagnostic::new(rule, file, span, message).job(job.base.clone());
+    d.labels = provenance(&cx.ctx, o);
+    d
+}
