@@ -93,78 +93,59 @@ fn fixture_matches_its_snapshots(name: &str, case: &Path) {
     insta::assert_snapshot!(format!("{name}.model"), model_summary(a));
 }
 
-/// The typed model, one job a paragraph: what the rules will read.
+/// The typed model, one job GitLab runs a paragraph: what the rules will read.
 fn model_summary(a: &Analysis) -> String {
     let p = &a.pipeline;
-    let mut out = format!("stages: {}\n", p.stages.join(", "));
+    let mut out = String::new();
     for (i, j) in p.jobs.iter().enumerate() {
-        out.push_str(&format!(
-            "\n{} (stage {} #{})\n",
-            j.name, j.stage.value, j.stage_index
-        ));
-        if let Some(img) = &j.image {
-            out.push_str(&format!("  image: {}\n", img.value));
-        }
-        for v in &j.variables {
-            out.push_str(&format!(
-                "  variable {}={} ({:?})\n",
-                v.name, v.value, v.source
-            ));
-        }
-        for c in &j.caches {
-            let key = match &c.key {
-                CacheKey::Default => "default".to_string(),
-                CacheKey::Literal(k) => k.value.text.clone(),
-                CacheKey::Files { files, prefix, .. } => format!(
-                    "files {:?} prefix {:?}",
-                    files
-                        .iter()
-                        .map(|f| f.value.text.as_str())
-                        .collect::<Vec<_>>(),
-                    prefix.as_ref().map(|p| p.value.text.as_str())
-                ),
-                CacheKey::Invalid(_) => "invalid".to_string(),
-            };
-            let paths: Vec<&str> = c.paths.iter().map(|p| p.value.as_str()).collect();
-            out.push_str(&format!(
-                "  cache[{}] key={key} paths={paths:?} policy={:?} when={:?}\n",
-                c.index,
-                c.policy.as_ref().map(|p| p.value.text.as_str()),
-                c.when.as_ref().map(|w| w.value.text.as_str())
-            ));
-        }
-        if let Some(art) = &j.artifacts {
-            let paths: Vec<&str> = art.paths.iter().map(|p| p.value.as_str()).collect();
-            out.push_str(&format!("  artifacts paths={paths:?}\n"));
-        }
-        if let Some(needs) = &j.needs {
-            let n: Vec<&str> = needs.iter().map(|n| n.job.as_str()).collect();
-            out.push_str(&format!("  needs {n:?}\n"));
-        }
-        if let Some(deps) = &j.dependencies {
-            let d: Vec<&str> = deps.iter().map(|d| d.value.as_str()).collect();
-            out.push_str(&format!("  dependencies {d:?}\n"));
-        }
+        // Whose artifacts it downloads, by the names of the jobs GitLab runs.
         let from: Vec<&str> = p
             .downloads(i)
             .iter()
-            .map(|&k| p.jobs[k].name.as_str())
+            .flat_map(|&k| p.jobs[k].instances.iter().map(|x| x.name.as_str()))
             .collect();
         let how = match j.downloads {
             Downloads::Jobs(_) => "listed",
             Downloads::EarlierStages { .. } => "earlier stages",
         };
-        out.push_str(&format!("  downloads ({how}) {from:?}\n"));
-        out.push_str(&format!("  script lines: {}\n", j.script_lines));
-        for r in j.rules.iter().flatten() {
+        for (n, inst) in j.instances.iter().enumerate() {
             out.push_str(&format!(
-                "  rule if={:?} changes={} exists={} when={:?}\n",
-                r.condition, r.changes, r.exists, r.when
+                "\n{} (stage {} #{})\n",
+                inst.name, j.stage.value, j.stage_index
             ));
-        }
-        if !j.tags.is_empty() {
-            let t: Vec<&str> = j.tags.iter().map(|s| s.value.as_str()).collect();
-            out.push_str(&format!("  tags {t:?}\n"));
+            for v in j.instance_variables(n) {
+                out.push_str(&format!(
+                    "  variable {}={} ({:?})\n",
+                    v.name, v.value, v.source
+                ));
+            }
+            for c in &j.caches {
+                let key = match &c.key {
+                    CacheKey::Default => "default".to_string(),
+                    CacheKey::Literal(k) => k.value.text.clone(),
+                    CacheKey::Files { files, prefix, .. } => format!(
+                        "files {:?} prefix {:?}",
+                        files
+                            .iter()
+                            .map(|f| f.value.text.as_str())
+                            .collect::<Vec<_>>(),
+                        prefix.as_ref().map(|p| p.value.text.as_str())
+                    ),
+                    CacheKey::Invalid(_) => "invalid".to_string(),
+                };
+                let paths: Vec<&str> = c.paths.iter().map(|p| p.value.as_str()).collect();
+                out.push_str(&format!(
+                    "  cache[{}] key={key} paths={paths:?} policy={:?} when={:?}\n",
+                    c.index,
+                    c.policy.as_ref().map(|p| p.value.text.as_str()),
+                    c.when.as_ref().map(|w| w.value.text.as_str())
+                ));
+            }
+            if let Some(art) = &j.artifacts {
+                let paths: Vec<&str> = art.paths.iter().map(|p| p.value.as_str()).collect();
+                out.push_str(&format!("  artifacts paths={paths:?}\n"));
+            }
+            out.push_str(&format!("  downloads ({how}) {from:?}\n"));
         }
     }
     out

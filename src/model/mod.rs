@@ -40,24 +40,19 @@ pub struct Text {
 
 #[derive(Debug, Default)]
 pub struct Pipeline {
-    /// The stages, with GitLab's `.pre` and `.post` added.
-    pub stages: Vec<String>,
     /// Top-level `variables:` (shared with the jobs that inherit them).
     pub variables: Vec<Rc<Variable>>,
-    /// Visible jobs after `parallel` expansion, in configuration order.
+    /// Visible jobs as written, in configuration order; each lists the jobs GitLab makes of it
+    /// ([`Job::instances`]).
     pub jobs: Vec<Job>,
-    /// Visible jobs before `parallel` expansion, with their effective configuration (what
-    /// `cachelint show` prints).
+    /// Visible jobs with their effective configuration (what `cachelint show` prints), when
+    /// kept.
     pub effective: Vec<EffectiveJob>,
     /// The resolved top-level `stages` and `variables` entries, as written (for `show`).
     pub top: Vec<crate::resolve::value::REntry>,
 }
 
 impl Pipeline {
-    pub fn job(&self, name: &str) -> Option<&Job> {
-        self.jobs.iter().find(|j| j.name == name)
-    }
-
     /// Indices (in [`Pipeline::jobs`]) of the jobs whose artifacts job `j` downloads.
     pub fn downloads(&self, j: usize) -> Vec<usize> {
         match &self.jobs[j].downloads {
@@ -95,56 +90,53 @@ pub struct EffectiveJob {
     pub value: RValue,
 }
 
+/// A visible job as written, with what it runs with after includes, `extends`, `!reference`
+/// and `default:`.
 #[derive(Clone, Debug)]
 pub struct Job {
-    /// The job's name (for a parallel job: `build 1/3`, `build: [linux, amd64]`).
-    pub name: String,
     /// The name written in the configuration.
-    pub base: String,
+    pub name: String,
     /// Where the job's key is written.
     pub key: Loc,
     pub stage: Valued<String>,
+    /// The stage's position in the pipeline's stages (`.pre` first).
     pub stage_index: usize,
-    pub image: Option<Valued<String>>,
-    /// Effective variables: inherited top-level ones, then the job's, then matrix values.
+    /// Effective variables: inherited top-level ones, then the job's.
     pub variables: Vec<Rc<Variable>>,
     pub caches: Vec<Cache>,
     /// Where `cache:` itself comes from (absent when the job has none).
     pub cache_origin: Option<Origin>,
     pub artifacts: Option<Artifacts>,
-    /// `needs:` (absent when not written; `Some(vec![])` for `needs: []`).
-    pub needs: Option<Vec<Need>>,
-    /// `dependencies:` (absent when not written).
-    pub dependencies: Option<Vec<Valued<String>>>,
-    /// Lines of `before_script`, `script` and `after_script` (flattened), counted, not kept:
-    /// the effective configuration has them ([`Pipeline::effective`]).
-    pub script_lines: usize,
-    pub services: Vec<Valued<String>>,
-    pub tags: Vec<Valued<String>>,
-    /// `rules:` (flattened), absent when not written.
-    pub rules: Option<Vec<JobRule>>,
-    /// For a generated parallel job: its number (1-based) and the total.
-    pub parallel: Option<(u32, u32)>,
-    /// For a generated matrix job: its variables.
-    pub matrix: Vec<(String, String)>,
     /// Whose artifacts this job downloads (see [`Pipeline::downloads`]).
     pub downloads: Downloads,
-    /// A trigger job (no script of its own).
-    pub trigger: bool,
+    /// The jobs GitLab creates from this one: the job itself, or one per `parallel` instance
+    /// or matrix combination. Never empty.
+    pub instances: Vec<Instance>,
 }
 
-/// One item of a job's `rules:`: what it tests and what it sets.
+/// One job GitLab creates from a written job.
 #[derive(Clone, Debug)]
-pub struct JobRule {
-    /// `if:` as written.
-    pub condition: Option<String>,
-    /// Has `changes:` (the job depends on which files a push changed).
-    pub changes: bool,
-    /// Has `exists:`.
-    pub exists: bool,
-    /// `when:` as written (`never`, `manual`, ...).
-    pub when: Option<String>,
-    pub origin: Origin,
+pub struct Instance {
+    /// `build`, `build 1/3`, `build: [linux, amd64]`.
+    pub name: String,
+    /// For `parallel: N`: this instance's number (1-based) and N.
+    pub node: Option<(u32, u32)>,
+    /// For `parallel: matrix`: its variables, which override the job's.
+    pub matrix: Vec<Rc<Variable>>,
+}
+
+impl Job {
+    /// The variables instance `i` runs with: the job's, with its matrix values in their place.
+    pub fn instance_variables(&self, i: usize) -> impl Iterator<Item = &Rc<Variable>> {
+        let matrix = self
+            .instances
+            .get(i)
+            .map_or(&[][..], |x| x.matrix.as_slice());
+        self.variables
+            .iter()
+            .filter(move |v| !matrix.iter().any(|m| m.name == v.name))
+            .chain(matrix.iter())
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -245,20 +237,7 @@ pub enum CacheKey {
 pub struct Artifacts {
     pub paths: Vec<Valued<String>>,
     pub exclude: Vec<Valued<String>>,
-    pub untracked: Option<Valued<bool>>,
-    pub when: Option<Valued<String>>,
     /// `reports:` type → its paths.
     pub reports: Vec<(String, Vec<Valued<String>>)>,
-    pub origin: Origin,
-}
-
-#[derive(Clone, Debug)]
-pub struct Need {
-    pub job: String,
-    /// `artifacts: false` turns off downloading.
-    pub artifacts: bool,
-    pub optional: bool,
-    /// A need of another pipeline or project (`pipeline:`, `project:`).
-    pub external: bool,
     pub origin: Origin,
 }

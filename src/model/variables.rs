@@ -185,18 +185,27 @@ pub enum Part {
 /// The value of a variable as the runner expands it: literal text and unknown variables.
 pub type Expanded = Vec<Part>;
 
-/// Looks a variable up: its raw value and whether it expands, from the job's variables.
-pub type Lookup<'a> = &'a HashMap<String, (String, bool)>;
+/// Where expansion finds a variable: its raw value and whether it expands (`expand: false`
+/// makes the runner take it literally).
+pub trait Lookup {
+    fn var(&self, name: &str) -> Option<(&str, bool)>;
+}
+
+impl Lookup for HashMap<String, (String, bool)> {
+    fn var(&self, name: &str) -> Option<(&str, bool)> {
+        self.get(name).map(|(v, e)| (v.as_str(), *e))
+    }
+}
 
 /// Go's `os.Expand` as the runner applies it to cache keys and policies (`ExpandValue`):
 /// `$NAME` and `${NAME}`; `$$` is a literal `$`; no default values.
-pub fn expand_go(value: &str, vars: Lookup<'_>) -> Expanded {
+pub fn expand_go(value: &str, vars: &dyn Lookup) -> Expanded {
     let mut out = Vec::new();
     expand_go_into(value, vars, &mut out, 0);
     normalize(out)
 }
 
-fn expand_go_into(value: &str, vars: Lookup<'_>, out: &mut Vec<Part>, depth: u32) {
+fn expand_go_into(value: &str, vars: &dyn Lookup, out: &mut Vec<Part>, depth: u32) {
     let b = value.as_bytes();
     let mut i = 0;
     let mut lit = String::new();
@@ -262,12 +271,12 @@ fn is_shell_special(c: u8) -> bool {
     matches!(c, b'*' | b'#' | b'$' | b'@' | b'!' | b'?' | b'-') || c.is_ascii_digit()
 }
 
-type Expander = fn(&str, Lookup<'_>, &mut Vec<Part>, u32);
+type Expander = fn(&str, &dyn Lookup, &mut Vec<Part>, u32);
 
-fn push_var(name: &str, vars: Lookup<'_>, out: &mut Vec<Part>, depth: u32, expand: Expander) {
-    match vars.get(name) {
+fn push_var(name: &str, vars: &dyn Lookup, out: &mut Vec<Part>, depth: u32, expand: Expander) {
+    match vars.var(name) {
         Some((value, true)) if depth < 10 => expand(value, vars, out, depth + 1),
-        Some((value, _)) => out.push(Part::Text(value.clone())),
+        Some((value, _)) => out.push(Part::Text(value.to_string())),
         None => out.push(Part::Var {
             name: name.to_string(),
             scope: predefined(name),
@@ -278,13 +287,13 @@ fn push_var(name: &str, vars: Lookup<'_>, out: &mut Vec<Part>, depth: u32, expan
 /// Shell expansion as the runner's helper applies it to cache and artifact paths
 /// (`mvdan.cc/sh` `shell.Expand`): `$NAME`, `${NAME}`, and `${NAME:-default}`/`${NAME-default}`
 /// (the default is used when the variable is unknown here). `~` is not expanded by the helper.
-pub fn expand_shell(value: &str, vars: Lookup<'_>) -> Expanded {
+pub fn expand_shell(value: &str, vars: &dyn Lookup) -> Expanded {
     let mut out = Vec::new();
     expand_shell_into(value, vars, &mut out, 0);
     normalize(out)
 }
 
-fn expand_shell_into(value: &str, vars: Lookup<'_>, out: &mut Vec<Part>, depth: u32) {
+fn expand_shell_into(value: &str, vars: &dyn Lookup, out: &mut Vec<Part>, depth: u32) {
     let b = value.as_bytes();
     let mut i = 0;
     let mut lit = String::new();
@@ -334,7 +343,7 @@ fn expand_shell_into(value: &str, vars: Lookup<'_>, out: &mut Vec<Part>, depth: 
         if !lit.is_empty() {
             out.push(Part::Text(std::mem::take(&mut lit)));
         }
-        match (vars.get(name), default) {
+        match (vars.var(name), default) {
             (None, Some(d)) if predefined(name).is_none() => {
                 expand_shell_into(d, vars, out, depth + 1)
             }

@@ -355,6 +355,15 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Whether a mapping has `key` (without copying its value).
+    pub fn has(&self, v: &RValue, key: &str) -> bool {
+        match &v.kind {
+            RKind::Map(entries) => entries.iter().any(|e| self.key_is(e, key)),
+            RKind::Seq(_) => false,
+            RKind::Node(f, n) => self.is_map(v) && self.doc(*f).get(*n, key).is_some(),
+        }
+    }
+
     /// The items of a list (empty for anything else).
     pub fn items(&self, v: &RValue) -> Vec<RValue> {
         match &v.kind {

@@ -4,7 +4,7 @@
 //! and uploaded as an artifact by the same job reaches every later job as an artifact, over
 //! that job's own cache of it.
 
-use super::context::{Rule, RuleContext, at, primary, written_jobs};
+use super::context::{Rule, RuleContext, at, primary};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::Downloads;
 use crate::model::variables::{display, expand_shell};
@@ -112,22 +112,29 @@ impl Rule for CacheArtifactOverlap {
             if art.paths.is_empty() {
                 continue;
             }
-            let vars = &cx.vars[k];
-            for (ai, a) in art.paths.iter().enumerate() {
-                let expanded = project_relative(&display(&expand_shell(&a.value, vars)));
-                let head = expanded.split('/').next().unwrap_or("").to_string();
-                if is_glob(&head) || head.is_empty() {
-                    wild.push((k, ai, expanded));
-                } else {
-                    by_head.entry(head).or_default().push((k, ai, expanded));
+            // Each job `parallel` makes may expand its paths differently (matrix values).
+            let mut seen = std::collections::HashSet::new();
+            for inst in 0..j.instances.len() {
+                let vars = cx.vars(k, inst);
+                for (ai, a) in art.paths.iter().enumerate() {
+                    let expanded = project_relative(&display(&expand_shell(&a.value, &vars)));
+                    if !seen.insert((ai, expanded.clone())) {
+                        continue;
+                    }
+                    let head = expanded.split('/').next().unwrap_or("").to_string();
+                    if is_glob(&head) || head.is_empty() {
+                        wild.push((k, ai, expanded));
+                    } else {
+                        by_head.entry(head).or_default().push((k, ai, expanded));
+                    }
                 }
             }
         }
-        for (ji, job) in written_jobs(cx) {
+        for (ji, job) in jobs.iter().enumerate() {
             if job.caches.is_empty() {
                 continue;
             }
-            let vars = &cx.vars[ji];
+            let vars = cx.vars(ji, 0);
             let downloads = &job.downloads;
             let downloads_from = |k: usize| match downloads {
                 Downloads::Jobs(list) => list.contains(&k),
@@ -138,7 +145,7 @@ impl Rule for CacheArtifactOverlap {
             };
             for cache in &job.caches {
                 for path in &cache.paths {
-                    let cached = project_relative(&display(&expand_shell(&path.value, vars)));
+                    let cached = project_relative(&display(&expand_shell(&path.value, &vars)));
                     let head = cached.split('/').next().unwrap_or("");
                     let candidates: Vec<&(usize, usize, String)> = if is_glob(head) {
                         by_head.values().flatten().chain(wild.iter()).collect()
@@ -154,11 +161,11 @@ impl Rule for CacheArtifactOverlap {
                     let mut hits: Vec<(usize, &crate::model::Valued<String>)> = Vec::new();
                     for (k, ai, artifact) in candidates {
                         let k = *k;
-                        if jobs[k].base == job.base || !downloads_from(k) {
+                        if k == ji || !downloads_from(k) {
                             continue;
                         }
                         if overlap(&cached, artifact)
-                            && !hits.iter().any(|(h, _)| jobs[*h].base == jobs[k].base)
+                            && !hits.iter().any(|(h, _)| *h == k)
                             && let Some(art) = &jobs[k].artifacts
                         {
                             hits.push((k, &art.paths[*ai]));
@@ -167,7 +174,7 @@ impl Rule for CacheArtifactOverlap {
                     if !hits.is_empty() {
                         let names: Vec<String> = hits
                             .iter()
-                            .map(|(k, _)| format!("`{}`", jobs[*k].base))
+                            .map(|(k, _)| format!("`{}`", jobs[*k].name))
                             .collect();
                         let mut d = at(
  cx,
@@ -177,7 +184,7 @@ impl Rule for CacheArtifactOverlap {
                             format!(
                                 "cache path `{}` of job `{}` is overwritten by the artifacts it downloads from {}: the runner restores the cache first and extracts artifacts over it",
                                 path.value,
-                                job.base,
+                                job.name,
                                 names.join(", ")
                             ),
                         )
@@ -186,7 +193,7 @@ impl Rule for CacheArtifactOverlap {
                         .subject(format!("overlap:{}", path.value));
                         for (k, a) in hits.iter().take(3) {
                             let (f, s) = primary(&a.origin);
-                            d = d.with_label(f, s, format!("artifact of `{}`", jobs[*k].base));
+                            d = d.with_label(f, s, format!("artifact of `{}`", jobs[*k].name));
                         }
                         out.push(d);
                         continue;
@@ -195,7 +202,7 @@ impl Rule for CacheArtifactOverlap {
                     // restored from the cache (left by earlier pipelines) leave as artifacts too.
                     let own = job.artifacts.as_ref().and_then(|art| {
                         art.paths.iter().find(|a| {
-                            let artifact = display(&expand_shell(&a.value, vars));
+                            let artifact = display(&expand_shell(&a.value, &vars));
                             overlap(&cached, &artifact) && covers(&artifact, &cached)
                         })
                     });
@@ -208,7 +215,7 @@ impl Rule for CacheArtifactOverlap {
                             job,
                             format!(
                                 "cache path `{}` of job `{}` is also uploaded as its artifact `{}`: files restored from the cache, left by earlier pipelines, are uploaded with the new ones, and jobs that download the artifact get them over their own cache",
-                                path.value, job.base, a.value
+                                path.value, job.name, a.value
                             ),
                         )
                         .label("cached here")

@@ -11,6 +11,7 @@
 
 use super::context::{Rule, RuleContext, at, primary};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
+use crate::model::variables::Lookup;
 use crate::model::variables::{Part, Scope, expand_go, expand_shell};
 use crate::model::{Cache, CacheKey, Job};
 use crate::util::paths::within;
@@ -33,12 +34,13 @@ pub struct SymbolicKey {
     pub display: String,
 }
 
-/// The key of cache `cache` of job `job_index`, or `None` when it is invalid.
+/// The key of cache `cache` of instance `instance` of job `job_index`, or `None` when it is
+/// invalid.
 pub fn symbolic_key(
-    job_index: usize,
+    (job_index, instance): (usize, usize),
     job: &Job,
     cache: &Cache,
-    vars: &HashMap<String, (String, bool)>,
+    vars: &dyn Lookup,
 ) -> Option<SymbolicKey> {
     let render = |parts: &[Part], canonical: &mut String, display: &mut String| {
         for p in parts {
@@ -49,10 +51,10 @@ pub fn symbolic_key(
                 }
                 Part::Var { name, scope } => {
                     display.push_str(&format!("${name}"));
-                    match (scope, per_job_value(name, job)) {
+                    match (scope, per_job_value(name, job, instance)) {
                         (Some(Scope::Job), Some(v)) => canonical.push_str(&v),
                         (Some(Scope::Job), None) => {
-                            canonical.push_str(&format!("\u{0}job{job_index}\u{0}"))
+                            canonical.push_str(&format!("\u{0}job{job_index}.{instance}\u{0}"))
                         }
                         _ => canonical.push_str(&format!("\u{0}${name}\u{0}")),
                     }
@@ -104,14 +106,16 @@ pub fn symbolic_key(
     Some(SymbolicKey { canonical, display })
 }
 
-/// The value of a per-job predefined variable when the model knows it.
-fn per_job_value(name: &str, job: &Job) -> Option<String> {
+/// The value of a per-job predefined variable in instance `instance` of `job`, when the
+/// model knows it.
+fn per_job_value(name: &str, job: &Job, instance: usize) -> Option<String> {
+    let inst = job.instances.get(instance)?;
     match name {
-        "CI_JOB_NAME" | "CI_BUILD_NAME" => Some(job.name.clone()),
-        "CI_JOB_NAME_SLUG" => Some(slug(&job.name)),
+        "CI_JOB_NAME" | "CI_BUILD_NAME" => Some(inst.name.clone()),
+        "CI_JOB_NAME_SLUG" => Some(slug(&inst.name)),
         "CI_JOB_STAGE" | "CI_BUILD_STAGE" => Some(job.stage.value.clone()),
-        "CI_NODE_INDEX" => Some(job.parallel.map_or(String::new(), |(i, _)| i.to_string())),
-        "CI_NODE_TOTAL" => Some(job.parallel.map_or("1".into(), |(_, n)| n.to_string())),
+        "CI_NODE_INDEX" => Some(inst.node.map_or(String::new(), |(i, _)| i.to_string())),
+        "CI_NODE_TOTAL" => Some(inst.node.map_or("1".into(), |(_, n)| n.to_string())),
         _ => None,
     }
 }
@@ -135,7 +139,7 @@ pub fn slug(s: &str) -> String {
 }
 
 /// What a cache stores, for comparing caches that share a key.
-fn contents(cache: &Cache, vars: &HashMap<String, (String, bool)>) -> (BTreeSet<String>, bool) {
+fn contents(cache: &Cache, vars: &dyn Lookup) -> (BTreeSet<String>, bool) {
     let paths = cache
         .paths
         .iter()
@@ -184,31 +188,33 @@ impl Rule for CacheKeyCollision {
         let mut by_key: HashMap<String, Vec<Use>> = HashMap::new();
         let mut order: Vec<String> = Vec::new();
         for (ji, job) in jobs.iter().enumerate() {
-            let vars = &cx.vars[ji];
-            for (ci, cache) in job.caches.iter().enumerate() {
-                let (paths, untracked) = contents(cache, vars);
-                if paths.is_empty() && !untracked {
-                    continue; // the runner skips it (cache-without-paths)
+            for inst in 0..job.instances.len() {
+                let vars = cx.vars(ji, inst);
+                for (ci, cache) in job.caches.iter().enumerate() {
+                    let (paths, untracked) = contents(cache, &vars);
+                    if paths.is_empty() && !untracked {
+                        continue; // the runner skips it (cache-without-paths)
+                    }
+                    let Some(key) = symbolic_key((ji, inst), job, cache, &vars) else {
+                        continue;
+                    };
+                    let uses = by_key.entry(key.canonical.clone()).or_insert_with(|| {
+                        order.push(key.canonical.clone());
+                        Vec::new()
+                    });
+                    let pull_only = cache
+                        .policy
+                        .as_ref()
+                        .is_some_and(|p| p.value.is_string && p.value.text == "pull");
+                    uses.push(Use {
+                        job: ji,
+                        cache: ci,
+                        paths,
+                        untracked,
+                        display: key.display,
+                        pull_only,
+                    });
                 }
-                let Some(key) = symbolic_key(ji, job, cache, vars) else {
-                    continue;
-                };
-                let uses = by_key.entry(key.canonical.clone()).or_insert_with(|| {
-                    order.push(key.canonical.clone());
-                    Vec::new()
-                });
-                let pull_only = cache
-                    .policy
-                    .as_ref()
-                    .is_some_and(|p| p.value.is_string && p.value.text == "pull");
-                uses.push(Use {
-                    job: ji,
-                    cache: ci,
-                    paths,
-                    untracked,
-                    display: key.display,
-                    pull_only,
-                });
             }
         }
         for canonical in order {
@@ -259,7 +265,7 @@ impl Rule for CacheKeyCollision {
                         .filter(|s| !s.same_contents(u))
                         .collect()
                 };
-                if others.is_empty() || !reported.insert((job.base.clone(), u.cache)) {
+                if others.is_empty() || !reported.insert((job.name.clone(), u.cache)) {
                     continue;
                 }
                 let describe = |x: &Use| {
@@ -278,7 +284,7 @@ impl Rule for CacheKeyCollision {
                         if u.pull_only && !implicit && member.pull_only {
                             continue;
                         }
-                        let n = format!("`{}` ({})", jobs[member.job].base, describe(member));
+                        let n = format!("`{}` ({})", jobs[member.job].name, describe(member));
                         if !names.contains(&n) {
                             names.push(n);
                         }
@@ -303,20 +309,20 @@ impl Rule for CacheKeyCollision {
                 let message = if implicit {
                     format!(
                         "job `{}` caches {} without a `key:`, so under GitLab's implicit key `default`, which {listed} also use{s} for different files: the jobs save and restore each other's archives",
-                        job.base,
+                        job.name,
                         describe(u),
                     )
                 } else if u.pull_only {
                     format!(
                         "job `{}` restores {} from the cache key `{}`, but {listed} save{s} other files under that key: the job gets their archive, without what it expects",
-                        job.base,
+                        job.name,
                         describe(u),
                         u.display,
                     )
                 } else {
                     format!(
                         "job `{}` caches {} under the key `{}`, which {listed} also use{s} for different files: each job uploads its own archive under that key and overwrites the other's",
-                        job.base,
+                        job.name,
                         describe(u),
                         u.display,
                     )
@@ -337,7 +343,7 @@ impl Rule for CacheKeyCollision {
                 let mut labelled = std::collections::HashSet::new();
                 for o in others.iter().take(3) {
                     let oj = &jobs[o.job];
-                    if !labelled.insert(oj.base.clone()) {
+                    if !labelled.insert(oj.name.clone()) {
                         continue;
                     }
                     let (f, s) = primary(&oj.caches[o.cache].key_origin());
@@ -347,7 +353,7 @@ impl Rule for CacheKeyCollision {
                     d = d.with_label(
                         f,
                         s,
-                        format!("`{}` uses the same key for {}", oj.base, describe(o)),
+                        format!("`{}` uses the same key for {}", oj.name, describe(o)),
                     );
                 }
                 out.push(d);

@@ -1,6 +1,6 @@
 //! `cache-key-unsafe-variable`: a key built from a variable whose value can contain `/`.
 
-use super::context::{Rule, RuleContext, at, written_caches};
+use super::context::{Rule, RuleContext, at, job_caches};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::CacheKey;
 
@@ -74,7 +74,7 @@ impl Rule for CacheKeyUnsafeVariable {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job, cache) in written_caches(cx) {
+        for (_, job, cache) in job_caches(cx) {
             let value = match &cache.key {
                 CacheKey::Literal(k) => k,
                 CacheKey::Files {

@@ -3,7 +3,7 @@
 //! in the job log, so the cache stays empty. Paths are shell-expanded first (`shell.Expand`),
 //! which does not expand `~`.
 
-use super::context::{Rule, RuleContext, at, written_jobs};
+use super::context::{Rule, RuleContext, at, jobs};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::variables::{Part, display, expand_shell};
 
@@ -97,11 +97,11 @@ impl Rule for CachePathOutsideProject {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (ji, job) in written_jobs(cx) {
-            let vars = &cx.vars[ji];
+        for (ji, job) in jobs(cx) {
+            let vars = cx.vars(ji, 0);
             for cache in &job.caches {
                 for path in &cache.paths {
-                    let parts = expand_shell(&path.value, vars);
+                    let parts = expand_shell(&path.value, &vars);
                     let Some(why) = outside(&parts) else { continue };
                     let shown = display(&parts);
                     let expanded = if shown != path.value {

@@ -1,7 +1,7 @@
 //! `cache-without-paths`: the runner skips a cache with neither `paths` nor `untracked: true`
 //! ("Skip restoring cache if no cache is defined", `shells/abstract.go`).
 
-use super::context::{Rule, RuleContext, at, first_seen, written_caches};
+use super::context::{Rule, RuleContext, at, first_seen, job_caches};
 use super::unknown_cache_keyword::CACHE_KEYS;
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 
@@ -23,7 +23,7 @@ impl Rule for CacheWithoutPaths {
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         // A cache written once (in `default:` or a template) is reported once.
         let mut seen = std::collections::HashSet::new();
-        for (_, job, cache) in written_caches(cx) {
+        for (_, job, cache) in job_caches(cx) {
             if !first_seen(&mut seen, &cache.origin) {
                 continue;
             }

@@ -4,10 +4,12 @@
 //! job.
 
 use crate::diagnostic::{Diagnostic, Label, RuleId};
-use crate::model::{Cache, Job, Origin, Pipeline};
+use crate::model::variables::Lookup;
+use crate::model::{Cache, Job, Origin, Pipeline, Variable};
 use crate::resolve::value::Ctx;
 use crate::source::{FileId, Span};
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 /// A check over the model. Each rule file declares its [`RuleId`] and, for a model rule, a
 /// unit struct implementing this.
@@ -21,10 +23,8 @@ pub trait Rule: Sync {
 pub struct RuleContext<'a> {
     pub pipeline: &'a Pipeline,
     pub ctx: Ctx<'a>,
-    /// Per job (same index as `pipeline.jobs`): the variables its values expand with.
-    pub vars: Vec<HashMap<String, (String, bool)>>,
-    /// One job per written job (`parallel` makes identical copies).
-    pub written: Vec<usize>,
+    /// Per job (same index as `pipeline.jobs`): its variables over the declared ones.
+    job_vars: Vec<HashMap<String, (String, bool)>>,
 }
 
 impl<'a> RuleContext<'a> {
@@ -37,7 +37,7 @@ impl<'a> RuleContext<'a> {
             .iter()
             .map(|(k, v)| (k.clone(), (v.clone(), false)))
             .collect();
-        let vars = pipeline
+        let job_vars = pipeline
             .jobs
             .iter()
             .map(|job| {
@@ -48,33 +48,53 @@ impl<'a> RuleContext<'a> {
                 m
             })
             .collect();
-        let mut seen = HashSet::new();
-        let written = pipeline
-            .jobs
-            .iter()
-            .enumerate()
-            .filter(|(_, j)| seen.insert(j.base.as_str()))
-            .map(|(i, _)| i)
-            .collect();
         RuleContext {
             pipeline,
             ctx,
-            vars,
-            written,
+            job_vars,
+        }
+    }
+
+    /// The variables instance `instance` of job `job` expands its values with (its matrix
+    /// values, then the job's, then the declared ones). Instance 0 stands for the job as
+    /// written.
+    pub fn vars(&self, job: usize, instance: usize) -> InstanceVars<'_> {
+        InstanceVars {
+            matrix: self.pipeline.jobs[job]
+                .instances
+                .get(instance)
+                .map_or(&[][..], |i| i.matrix.as_slice()),
+            job: &self.job_vars[job],
         }
     }
 }
 
-/// The jobs to check once per written job: `parallel` makes identical copies.
-pub fn written_jobs<'c>(cx: &'c RuleContext<'_>) -> impl Iterator<Item = (usize, &'c Job)> {
-    cx.written.iter().map(|&i| (i, &cx.pipeline.jobs[i]))
+/// The variables of one job instance (see [`RuleContext::vars`]).
+pub struct InstanceVars<'a> {
+    matrix: &'a [Rc<Variable>],
+    job: &'a HashMap<String, (String, bool)>,
 }
 
-/// The caches of the written jobs (see [`written_jobs`]), with their job's index.
-pub fn written_caches<'c>(
+impl Lookup for InstanceVars<'_> {
+    fn var(&self, name: &str) -> Option<(&str, bool)> {
+        match self.matrix.iter().find(|v| v.name == name) {
+            Some(v) => Some((v.value.as_str(), v.expand)),
+            None => self.job.var(name),
+        }
+    }
+}
+
+/// Every job with its index; a rule that needs each job `parallel` makes iterates its
+/// [`Job::instances`].
+pub fn jobs<'c>(cx: &'c RuleContext<'_>) -> impl Iterator<Item = (usize, &'c Job)> {
+    cx.pipeline.jobs.iter().enumerate()
+}
+
+/// The caches of every job, with the job's index.
+pub fn job_caches<'c>(
     cx: &'c RuleContext<'_>,
 ) -> impl Iterator<Item = (usize, &'c Job, &'c Cache)> {
-    written_jobs(cx).flat_map(|(i, job)| job.caches.iter().map(move |c| (i, job, c)))
+    jobs(cx).flat_map(|(i, job)| job.caches.iter().map(move |c| (i, job, c)))
 }
 
 /// Whether `o` is met for the first time: a value written once (in `default:` or a template)
@@ -124,7 +144,7 @@ pub fn at(
     message: String,
 ) -> Diagnostic {
     let (file, span) = primary(o);
-    let mut d = Diagnostic::new(rule, file, span, message).job(job.base.clone());
+    let mut d = Diagnostic::new(rule, file, span, message).job(job.name.clone());
     d.labels = provenance(&cx.ctx, o);
     d
 }

@@ -2,7 +2,7 @@
 //! `CGI.unescape` it may not contain `/` nor be `.` or `..`; and a key must be a string or a
 //! mapping (`Entry::Key`).
 
-use super::context::{Rule, RuleContext, at, written_caches};
+use super::context::{Rule, RuleContext, at, job_caches};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::{CacheKey, Text, Valued};
 
@@ -77,7 +77,7 @@ impl Rule for InvalidCacheKey {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job, cache) in written_caches(cx) {
+        for (_, job, cache) in job_caches(cx) {
             let (what, value): (&str, Option<&Valued<Text>>) = match &cache.key {
                 CacheKey::Literal(k) => ("key", Some(k)),
                 CacheKey::Files { prefix, .. } => ("key:prefix", prefix.as_ref()),

@@ -3,7 +3,7 @@
 //! expands it and fails the job on anything but `pull`, `push` or `pull-push`
 //! (`Cache.CheckPolicy`: "unknown cache policy").
 
-use super::context::{Rule, RuleContext, at, written_jobs};
+use super::context::{Rule, RuleContext, at, jobs};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::variables::{Part, display, expand_go};
 use crate::util::suggest::did_you_mean;
@@ -26,14 +26,14 @@ impl Rule for InvalidCachePolicy {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (ji, job) in written_jobs(cx) {
-            let vars = &cx.vars[ji];
+        for (ji, job) in jobs(cx) {
+            let vars = cx.vars(ji, 0);
             for cache in &job.caches {
                 let Some(policy) = &cache.policy else {
                     continue;
                 };
                 let written = &policy.value.text;
-                let parts = expand_go(written, vars);
+                let parts = expand_go(written, &vars);
                 // A variable the configuration does not define: its value is unknown here.
                 if parts.iter().any(|p| matches!(p, Part::Var { .. })) {
                     continue;

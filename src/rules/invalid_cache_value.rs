@@ -3,7 +3,7 @@
 //! and `when` strings; gitlab-semantics §7.5–7.8), or a cache that is not a mapping. GitLab
 //! rejects the pipeline. A `null` value counts as unset.
 
-use super::context::{Rule, RuleContext, at, first_seen, written_caches};
+use super::context::{Rule, RuleContext, at, first_seen, job_caches};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::{Origin, Shape, Written};
 
@@ -91,7 +91,7 @@ impl Rule for InvalidCacheValue {
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         // A value written once (in `default:` or a template) is reported once.
         let mut seen = std::collections::HashSet::new();
-        for (_, job, cache) in written_caches(cx) {
+        for (_, job, cache) in job_caches(cx) {
             if cache.malformed && first_seen(&mut seen, &cache.origin) {
                 out.push(
                     at(

@@ -1,6 +1,6 @@
 //! `invalid-cache-when`: `on_success`, `on_failure` or `always` (`Entry::Cache`).
 
-use super::context::{Rule, RuleContext, at, written_caches};
+use super::context::{Rule, RuleContext, at, job_caches};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::util::suggest::did_you_mean;
 
@@ -22,7 +22,7 @@ impl Rule for InvalidCacheWhen {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job, cache) in written_caches(cx) {
+        for (_, job, cache) in job_caches(cx) {
             let Some(when) = &cache.when else { continue };
             if when.value.is_string && WHENS.contains(&when.value.text.as_str()) {
                 continue;

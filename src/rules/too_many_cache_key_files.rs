@@ -1,7 +1,7 @@
 //! `too-many-cache-key-files`: `key:files` and `key:files_commits` take one or two files
 //! (`Entry::Files`, "has too many items (maximum is 2)").
 
-use super::context::{Rule, RuleContext, at, written_caches};
+use super::context::{Rule, RuleContext, at, job_caches};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::CacheKey;
 
@@ -21,7 +21,7 @@ impl Rule for TooManyCacheKeyFiles {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job, cache) in written_caches(cx) {
+        for (_, job, cache) in job_caches(cx) {
             let CacheKey::Files {
                 files,
                 commits,

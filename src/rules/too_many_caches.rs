@@ -1,7 +1,7 @@
 //! `too-many-caches`: GitLab accepts at most 4 caches per job (`Entry::Caches`,
 //! `MULTIPLE_CACHE_LIMIT = 4`), counted after includes, `extends`, `!reference` and `default:`.
 
-use super::context::{Rule, RuleContext, at, primary, written_jobs};
+use super::context::{Rule, RuleContext, at, jobs, primary};
 use crate::diagnostic::{Category, Diagnostic, Label, RuleDecl, RuleId, Severity};
 
 pub const RULE: RuleId = RuleId::declare(&RuleDecl {
@@ -22,7 +22,7 @@ impl Rule for TooManyCaches {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job) in written_jobs(cx) {
+        for (_, job) in jobs(cx) {
             let (Some(origin), n) = (&job.cache_origin, job.caches.len()) else {
                 continue;
             };
@@ -36,7 +36,7 @@ impl Rule for TooManyCaches {
                 job,
                 format!(
                     "job `{}` has {n} caches; GitLab allows at most {LIMIT} and rejects the pipeline (\"no more than 4 caches can be created\")",
-                    job.base
+                    job.name
                 ),
             )
             .label(format!("{n} caches"))

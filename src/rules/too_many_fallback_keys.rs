@@ -1,7 +1,7 @@
 //! `too-many-fallback-keys`: at most 5 `fallback_keys` (`Entry::Cache`, "has to many entries
 //! (maximum 5)").
 
-use super::context::{Rule, RuleContext, at, written_caches};
+use super::context::{Rule, RuleContext, at, job_caches};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 
 pub const RULE: RuleId = RuleId::declare(&RuleDecl {
@@ -23,7 +23,7 @@ impl Rule for TooManyFallbackKeys {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job, cache) in written_caches(cx) {
+        for (_, job, cache) in job_caches(cx) {
             let n = cache.fallback_keys.len();
             if n <= LIMIT {
                 continue;

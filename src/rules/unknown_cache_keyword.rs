@@ -1,7 +1,7 @@
 //! `unknown-cache-keyword`: a cache entry allows `key untracked paths when policy unprotect
 //! fallback_keys` (`Entry::Cache::ALLOWED_KEYS`).
 
-use super::context::{Rule, RuleContext, at, written_caches};
+use super::context::{Rule, RuleContext, at, job_caches};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::Origin;
 use crate::util::suggest::did_you_mean;
@@ -33,7 +33,7 @@ impl Rule for UnknownCacheKeyword {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        for (_, job, cache) in written_caches(cx) {
+        for (_, job, cache) in job_caches(cx) {
             for w in &cache.written {
                 let (key, loc) = (&w.name, &w.key);
                 if CACHE_KEYS.contains(&key.as_str()) {
