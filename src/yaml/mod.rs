@@ -6,11 +6,15 @@
 //! keys are applied to each mapping's *effective entries* exactly as Psych applies them (see
 //! docs/psych-behaviour.md); the raw pairs stay available for positions.
 
-mod build;
+mod builder;
 pub mod json;
+mod limits;
+mod merge;
+mod parse;
 pub mod scalar;
 
-pub use build::{Limits, ParsedFile, parse_file};
+pub use limits::Limits;
+pub use parse::{ParsedFile, parse_file};
 pub use scalar::Value;
 
 use crate::source::{FileId, Span};

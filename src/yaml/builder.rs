@@ -1,195 +1,18 @@
-//! Builds a [`Doc`] from saphyr-parser events, applying GitLab's document split, Psych's merge
-//! and duplicate-key rules, and GitLab's size and depth limits.
+//! Builds a [`Doc`] from saphyr-parser events: every node with its byte span, anchors and
+//! aliases as nodes, tags, Psych's scalar typing; each closed mapping gets its effective
+//! entries ([`super::merge`]) and each collection its alias-expanded height and size
+//! ([`super::limits`]).
 
+use super::limits::{DEEP, HUGE, Limits};
+use super::merge::is_merge_key;
 use super::scalar::{Value, resolve_plain};
-use super::{
-    Doc, Entry, KeyIdent, Kind, Node, NodeId, StrRef, Strs, Style, Tag, ValueId, Via, ViaId,
-    key_ident,
-};
+use super::{Doc, Kind, Node, NodeId, StrRef, Style, Tag, ValueId};
 use crate::diagnostic::Diagnostic;
-use crate::rules::{
-    duplicate_key, invalid_config_format, yaml_disallowed_type, yaml_ignored_document, yaml_syntax,
-    yaml_too_deep, yaml_too_large,
-};
+use crate::rules::{yaml_disallowed_type, yaml_syntax, yaml_too_deep};
 use crate::source::{FileId, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// GitLab's limits for one YAML file (instance settings `max_yaml_size_bytes`, `max_yaml_depth`).
-#[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    pub max_bytes: u64,
-    pub max_depth: u32,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        // GitLab's defaults: 2 MB (raised from 1 MB by UpdateMaxTotalYamlSizeBytesValue) and 100.
-        Limits {
-            max_bytes: 2 * 1024 * 1024,
-            max_depth: 100,
-        }
-    }
-}
-
-/// One file loaded as GitLab loads it.
-#[derive(Debug)]
-pub struct ParsedFile {
-    /// The configuration document (the last one when a `spec:` header precedes it). Its root is
-    /// `None` when the file is empty or GitLab would refuse to load it; it may be a non-mapping
-    /// (reported as `invalid-config-format`).
-    pub doc: Doc,
-    /// The `spec:` header document, when there is one.
-    pub header: Option<Doc>,
-    /// GitLab rejects the whole file: a syntax error, a refused value, or a size or depth
-    /// limit. After a syntax error `doc` is empty; after a limit it keeps what could be loaded
-    /// (nothing for an alias bomb or excessive depth).
-    pub failed: bool,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-const DEEP: u32 = 1 << 30;
-const HUGE: u64 = 1 << 62;
-
-/// Loads `text` (a whole file) the way GitLab's `Config::Yaml::Loader` does.
-pub fn parse_file(file: FileId, text: impl Into<Arc<str>>, limits: &Limits) -> ParsedFile {
-    let source: Arc<str> = text.into();
-    let text: &str = &source;
-    let mut diagnostics = Vec::new();
-    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    if text.len() as u64 > limits.max_bytes {
-        diagnostics.push(yaml_too_large::raw(
-            file,
-            bom as u32,
-            text.len(),
-            limits.max_bytes,
-        ));
-    }
-    let mut docs = Vec::new();
-    let mut failed = false;
-    let mut over_limits = text.len() as u64 > limits.max_bytes;
-    for (start, end, divider) in split_documents(text, bom) {
-        let chunk = &text[start..end];
-        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            Builder::new(file, &source, chunk, start as u32, limits).run()
-        }));
-        match built {
-            Ok((doc, diags, ok, over_limit)) => {
-                failed |= !ok;
-                over_limits |= over_limit;
-                diagnostics.extend(diags);
-                docs.push((divider, doc));
-            }
-            Err(_) => {
-                failed = true;
-                diagnostics.push(yaml_syntax::internal(file, start as u32));
-            }
-        }
-    }
-    if failed {
-        return ParsedFile {
-            doc: Doc::empty(file, source.clone()),
-            header: None,
-            failed,
-            diagnostics,
-        };
-    }
-    // MultiDocYaml: drop a blank first document, and (reject_empty) every blank document.
-    docs.retain(|(_, d)| !is_blank(d));
-    for (_, d) in &docs {
-        if let Some(root) = d.root
-            && !d.is_map(root)
-        {
-            diagnostics.push(invalid_config_format::not_a_mapping(file, d.span(root)));
-        }
-    }
-    // `key?(:spec)` after `deep_symbolize_keys`: the string `spec` or the symbol `:spec`.
-    let has_header = docs.len() > 1
-        && docs[0].1.root.is_some_and(|r| {
-            let d = &docs[0].1;
-            d.entries(r).iter().any(|e| {
-                matches!(d.key_ident(e.key), KeyIdent::Str("spec"))
-                    || d.key_ident(e.key) == KeyIdent::Other("!!symbol spec".into())
-            })
-        });
-    let mut header = None;
-    let doc = if has_header {
-        let last = docs.pop().map(|(_, d)| d);
-        header = Some(docs.swap_remove(0).1);
-        last
-    } else {
-        if let Some((start, _)) = docs.get(1) {
-            diagnostics.push(yaml_ignored_document::ignored(file, *start as u32));
-        }
-        docs.into_iter().next().map(|(_, d)| d)
-    };
-    let doc = doc.unwrap_or_else(|| Doc::empty(file, source.clone()));
-    ParsedFile {
-        doc,
-        header,
-        failed: over_limits,
-        diagnostics,
-    }
-}
-
-/// `text.split(/^---\s+/, 3)` in Ruby: at most two dividers, each `---` at a line start followed
-/// by whitespace (which the divider swallows, newlines included). Returns each chunk's range and
-/// the position of the `---` before it.
-fn split_documents(text: &str, start: usize) -> Vec<(usize, usize, usize)> {
-    let b = text.as_bytes();
-    let mut chunks = Vec::new();
-    let mut chunk_start = start;
-    let mut divider = start;
-    let mut pos = start;
-    while chunks.len() < 2 && pos < b.len() {
-        let at_line_start = pos == start || b[pos - 1] == b'\n';
-        if at_line_start
-            && b[pos..].starts_with(b"---")
-            && b.get(pos + 3).is_some_and(|c| is_ruby_space(*c))
-        {
-            let mut end = pos + 3;
-            while end < b.len() && is_ruby_space(b[end]) {
-                end += 1;
-            }
-            chunks.push((chunk_start, pos, divider));
-            chunk_start = end;
-            divider = pos;
-            pos = end;
-            continue;
-        }
-        match memchr_newline(&b[pos..]) {
-            Some(i) => pos += i + 1,
-            None => break,
-        }
-    }
-    chunks.push((chunk_start, b.len(), divider));
-    chunks
-}
-
-fn memchr_newline(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
-}
-
-fn is_ruby_space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
-}
-
-/// ActiveSupport's `blank?` on the loaded value: nil, false, an empty or all-space string, an
-/// empty hash or array.
-fn is_blank(d: &Doc) -> bool {
-    let Some(root) = d.root else { return true };
-    match &d.node(d.deref(root)).kind {
-        Kind::Scalar { text, value, .. } => match d.value(*value) {
-            Value::Null | Value::Bool(false) => true,
-            Value::Str => d.str(*text).trim().is_empty(),
-            _ => false,
-        },
-        Kind::Seq { len, .. } => *len == 0,
-        Kind::Map { eff_len, .. } => *eff_len == 0,
-        Kind::Alias { .. } => false,
-    }
-}
 
 /// Converts saphyr's character indices to byte offsets.
 struct CharToByte {
@@ -224,12 +47,12 @@ impl CharToByte {
 /// A child of an open collection, with what it costs once aliases are expanded: its nesting
 /// height and a lower bound of the memory Ruby allocates for it.
 #[derive(Clone, Copy)]
-struct Child {
-    node: NodeId,
-    height: u32,
-    size: u64,
+pub(super) struct Child {
+    pub(super) node: NodeId,
+    pub(super) height: u32,
+    pub(super) size: u64,
     /// A `!reference` is at or below this node (aliases followed).
-    has_ref: bool,
+    pub(super) has_ref: bool,
 }
 
 struct Frame {
@@ -238,35 +61,35 @@ struct Frame {
     tmp_start: usize,
 }
 
-struct Builder<'t> {
-    file: FileId,
+pub(super) struct Builder<'t> {
+    pub(super) file: FileId,
     /// The chunk being parsed, which starts at byte `base` of `source`.
-    text: &'t str,
-    source: &'t str,
-    base: u32,
-    limits: Limits,
+    pub(super) text: &'t str,
+    pub(super) source: &'t str,
+    pub(super) base: u32,
+    pub(super) limits: Limits,
     c2b: CharToByte,
-    doc: Doc,
+    pub(super) doc: Doc,
     stack: Vec<Frame>,
-    tmp: Vec<Child>,
+    pub(super) tmp: Vec<Child>,
     /// saphyr's anchor ids → the node carrying the anchor.
-    anchors: Vec<Option<NodeId>>,
+    pub(super) anchors: Vec<Option<NodeId>>,
     /// Height, size and `!reference` presence of anchored nodes (what an alias to them
     /// brings); absent while open.
-    anchored: HashMap<NodeId, (u32, u64, bool)>,
+    pub(super) anchored: HashMap<NodeId, (u32, u64, bool)>,
     /// The same without alias expansion: what the text itself costs.
-    physical_size: u64,
+    pub(super) physical_size: u64,
     /// The first node found deeper than the limit, and the alias that made it so.
-    too_deep_at: Option<(NodeId, Option<NodeId>)>,
+    pub(super) too_deep_at: Option<(NodeId, Option<NodeId>)>,
     /// The alias that expands to the most memory.
-    biggest_alias: Option<(NodeId, u64)>,
-    diags: Vec<Diagnostic>,
+    pub(super) biggest_alias: Option<(NodeId, u64)>,
+    pub(super) diags: Vec<Diagnostic>,
     /// A value of a class GitLab's loader refuses was found: the file fails to load.
-    refused: bool,
+    pub(super) refused: bool,
 }
 
 impl<'t> Builder<'t> {
-    fn new(
+    pub(super) fn new(
         file: FileId,
         source: &'t Arc<str>,
         text: &'t str,
@@ -304,7 +127,7 @@ impl<'t> Builder<'t> {
         )
     }
 
-    fn intern(&mut self, s: &str) -> StrRef {
+    pub(super) fn intern(&mut self, s: &str) -> StrRef {
         let start = self.doc.strings.len() as u32;
         self.doc.strings.push_str(s);
         StrRef::in_buffer(start, s.len() as u32)
@@ -339,7 +162,7 @@ impl<'t> Builder<'t> {
 
     /// Runs the parser over the first document; returns the doc, the findings, whether it
     /// loaded, and whether it is over GitLab's size or depth limits.
-    fn run(mut self) -> (Doc, Vec<Diagnostic>, bool, bool) {
+    pub(super) fn run(mut self) -> (Doc, Vec<Diagnostic>, bool, bool) {
         let mut parser = Parser::new_from_str(self.text);
         let mut ok = true;
         let mut root: Option<Child> = None;
@@ -705,257 +528,5 @@ impl<'t> Builder<'t> {
             }
             refs[id.0 as usize] = true;
         }
-    }
-
-    /// Psych's `revive_hash`: `<<` merges applied where they stand, duplicate keys last-wins at
-    /// the first key's position.
-    fn merge_entries(&mut self, pairs: &[(NodeId, NodeId)]) -> Vec<Entry> {
-        let Doc {
-            source,
-            nodes,
-            strings,
-            values,
-            tags,
-            eff,
-            vias,
-            items,
-            ..
-        } = &mut self.doc;
-        let strs = Strs {
-            source,
-            strings,
-            values,
-        };
-        let mut out = OrderedEntries::default();
-        for &(k, v) in pairs {
-            if is_merge_key(nodes, strs, tags, k) {
-                let vd = deref(nodes, v);
-                let reference = tags[nodes[vd.0 as usize].tag as usize] == Tag::Reference;
-                match &nodes[vd.0 as usize].kind {
-                    // `<<: !reference [...]`: Psych calls `reverse_each` on the Reference object
-                    // and the load fails with NoMethodError.
-                    Kind::Seq { .. } if reference && vd == v => {
-                        self.refused = true;
-                        self.diags.push(yaml_syntax::merge_of_reference(
-                            self.file,
-                            nodes[v.0 as usize].span,
-                        ));
-                    }
-                    // `<<: *alias` or `<<: {inline}`: Hash#merge! (a Reference is not a Hash).
-                    Kind::Map { .. } if !reference => {
-                        let src = map_entries(nodes, eff, vd);
-                        let mut cache = ViaCache::new(k, v);
-                        for e in src {
-                            let via = cache.get(vias, e.via);
-                            out.set(
-                                key_ident(nodes, strs, e.key),
-                                Entry {
-                                    key: e.key,
-                                    value: e.value,
-                                    via: Some(via),
-                                },
-                                false,
-                            );
-                        }
-                        continue;
-                    }
-                    // `<<: [*a, *b]` written as a sequence (not an alias to one): every item
-                    // must be a mapping; earlier items win.
-                    Kind::Seq { start, len } if vd == v => {
-                        let list = &items[*start as usize..(*start + *len) as usize];
-                        let is_hash = |i: NodeId| {
-                            let d = deref(nodes, i);
-                            matches!(nodes[d.0 as usize].kind, Kind::Map { .. })
-                                && tags[nodes[d.0 as usize].tag as usize] != Tag::Reference
-                        };
-                        if list.iter().all(|&i| is_hash(i)) {
-                            let mut h = OrderedEntries::default();
-                            for &item in list.iter().rev() {
-                                let mut cache = ViaCache::new(k, item);
-                                for e in map_entries(nodes, eff, deref(nodes, item)) {
-                                    let via = cache.get(vias, e.via);
-                                    h.set(
-                                        key_ident(nodes, strs, e.key),
-                                        Entry {
-                                            key: e.key,
-                                            value: e.value,
-                                            via: Some(via),
-                                        },
-                                        false,
-                                    );
-                                }
-                            }
-                            for (ident, e) in h.idents.into_iter().zip(h.entries) {
-                                out.set(ident, e, false);
-                            }
-                            continue;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            let ident = key_ident(nodes, strs, k);
-            if let Some(prev) = out.set(
-                ident,
-                Entry {
-                    key: k,
-                    value: v,
-                    via: None,
-                },
-                true,
-            ) {
-                let name = key_ident(nodes, strs, k).display().into_owned();
-                self.diags.push(duplicate_key::duplicate(
-                    self.file,
-                    nodes[k.0 as usize].span,
-                    nodes[prev.0 as usize].span,
-                    &name,
-                ));
-            }
-        }
-        out.entries
-    }
-
-    /// Reports GitLab's depth and size limits for the document whose root is `root`; true when
-    /// it is over one.
-    fn check_limits(&mut self, root: Child) -> bool {
-        if root.height > self.limits.max_depth {
-            let (at, via) = self.too_deep_at.unwrap_or((root.node, None));
-            let primary = via.unwrap_or(at);
-            let anchor =
-                (via.is_some() && at != primary).then(|| self.doc.nodes[at.0 as usize].span);
-            self.diags.push(yaml_too_deep::too_deep(
-                self.file,
-                self.doc.nodes[primary.0 as usize].span,
-                self.limits.max_depth,
-                via.is_some(),
-                anchor,
-            ));
-            self.doc.root = None;
-            return true;
-        }
-        if root.size > self.limits.max_bytes {
-            let bomb = root.size / 8 > self.physical_size.max(1);
-            let via = self.biggest_alias.filter(|_| bomb).map(|(a, _)| a);
-            self.diags.push(yaml_too_large::parsed(
-                self.file,
-                match via {
-                    Some(a) => self.doc.nodes[a.0 as usize].span,
-                    None => Span::empty(self.doc.nodes[root.node.0 as usize].span.start),
-                },
-                (root.size < HUGE).then_some(root.size),
-                self.limits.max_bytes,
-                bomb,
-                via.is_some(),
-            ));
-            if bomb {
-                self.doc.root = None;
-            }
-            return true;
-        }
-        false
-    }
-}
-
-fn deref(nodes: &[Node], id: NodeId) -> NodeId {
-    match nodes[id.0 as usize].kind {
-        Kind::Alias { target } => target,
-        _ => id,
-    }
-}
-
-fn map_entries(nodes: &[Node], eff: &[Entry], id: NodeId) -> Vec<Entry> {
-    match nodes[id.0 as usize].kind {
-        Kind::Map {
-            eff_start, eff_len, ..
-        } => eff[eff_start as usize..(eff_start + eff_len) as usize].to_vec(),
-        _ => Vec::new(),
-    }
-}
-
-/// Psych merges on a key that loads as the string `<<` (quoted or not, whatever its tag) unless
-/// the key is explicitly tagged `!!str`.
-fn is_merge_key(nodes: &[Node], strs: Strs<'_>, tags: &[Tag], k: NodeId) -> bool {
-    let node = &nodes[deref(nodes, k).0 as usize];
-    let Kind::Scalar { text, value, .. } = &node.kind else {
-        return false;
-    };
-    if *value != ValueId::STR || strs.str(*text) != "<<" {
-        return false;
-    }
-    match tags[node.tag as usize] {
-        Tag::None => true,
-        Tag::Reference => false,
-        Tag::Other(t) => !matches!(strs.str(t), "tag:yaml.org,2002:str" | "!str"),
-    }
-}
-
-/// One `Via` per (merge site, previous step), created on first use.
-struct ViaCache {
-    merge_key: NodeId,
-    source: NodeId,
-    made: Vec<(Option<ViaId>, ViaId)>,
-}
-
-impl ViaCache {
-    fn new(merge_key: NodeId, source: NodeId) -> ViaCache {
-        ViaCache {
-            merge_key,
-            source,
-            made: Vec::new(),
-        }
-    }
-    fn get(&mut self, vias: &mut Vec<Via>, parent: Option<ViaId>) -> ViaId {
-        if let Some(&(_, id)) = self.made.iter().find(|(p, _)| *p == parent) {
-            return id;
-        }
-        let id = ViaId(vias.len() as u32);
-        vias.push(Via {
-            merge_key: self.merge_key,
-            source: self.source,
-            parent,
-        });
-        self.made.push((parent, id));
-        id
-    }
-}
-
-/// An insertion-ordered map with Ruby `Hash#[]=` semantics: replacing keeps the first position.
-#[derive(Default)]
-struct OrderedEntries<'a> {
-    idents: Vec<KeyIdent<'a>>,
-    entries: Vec<Entry>,
-    index: Option<HashMap<KeyIdent<'a>, usize>>,
-}
-
-impl<'a> OrderedEntries<'a> {
-    /// Sets `ident` to `entry`; when `written` and the replaced entry was written in the same
-    /// mapping (not merged), returns the replaced key node (a duplicate key).
-    fn set(&mut self, ident: KeyIdent<'a>, entry: Entry, written: bool) -> Option<NodeId> {
-        let found = match &self.index {
-            Some(index) => index.get(&ident).copied(),
-            None => self.idents.iter().position(|i| *i == ident),
-        };
-        if let Some(i) = found {
-            let prev = self.entries[i];
-            self.entries[i] = entry;
-            return (written && prev.via.is_none()).then_some(prev.key);
-        }
-        if self.index.is_none() && self.idents.len() >= 16 {
-            self.index = Some(
-                self.idents
-                    .iter()
-                    .cloned()
-                    .enumerate()
-                    .map(|(i, k)| (k, i))
-                    .collect(),
-            );
-        }
-        if let Some(index) = &mut self.index {
-            index.insert(ident.clone(), self.entries.len());
-        }
-        self.idents.push(ident);
-        self.entries.push(entry);
-        None
     }
 }
