@@ -1,10 +1,12 @@
 //! cachelint: a static linter and cache analyzer for GitLab CI configuration.
 //!
 //! The pipeline (see docs/architecture.md): files → yaml → load → resolve → model → rules →
-//! report. [`check`] runs it for a list of root configuration files.
+//! report. [`check`] runs it for a list of root configuration files, reading them through a
+//! file system ([`fs::Fs`]): the disk, or files in memory.
 
 pub mod config;
 pub mod diagnostic;
+pub mod fs;
 pub mod load;
 pub mod model;
 pub mod report;
@@ -17,11 +19,57 @@ pub mod util;
 pub mod yaml;
 
 use diagnostic::{Diagnostic, Severity};
+use fs::Fs;
+use load::project::{Project, Refusal};
 use load::{FileSet, LoadError};
 use model::Pipeline;
 use resolve::value::{Ctx, Steps};
 use std::cell::RefCell;
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use util::Clock;
+
+/// The file a run checks when it is given none: `.gitlab-ci.yml` at the top level of the git
+/// repository that contains the current directory (the current directory outside one).
+pub fn default_root(fs: &dyn Fs) -> std::io::Result<PathBuf> {
+    let cwd = fs.current_dir()?;
+    Ok(load::project::git_root(fs, &cwd).join(".gitlab-ci.yml"))
+}
+
+/// What a run is given as a root: a directory stands for its `.gitlab-ci.yml`.
+pub fn root_file(fs: &dyn Fs, path: &Path) -> PathBuf {
+    match fs.kind(path) {
+        Some(fs::Kind::Dir) => path.join(".gitlab-ci.yml"),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// How long each stage took, when a clock was given ([`Options::clock`]).
+#[derive(Debug, Default)]
+pub struct Timings {
+    clock: Option<Clock>,
+    pub stages: Vec<(String, Duration)>,
+}
+
+impl Timings {
+    fn new(clock: Option<Clock>) -> Timings {
+        Timings {
+            clock,
+            stages: Vec::new(),
+        }
+    }
+    /// Runs `f`, recording how long it took under `what`.
+    fn time<T>(&mut self, what: impl FnOnce() -> String, f: impl FnOnce() -> T) -> T {
+        let Some(clock) = self.clock else {
+            return f();
+        };
+        let start = clock();
+        let out = f();
+        self.stages.push((what(), clock().saturating_sub(start)));
+        out
+    }
+}
 
 /// One root configuration, loaded, resolved and modelled.
 #[derive(Debug)]
@@ -33,40 +81,30 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Loads and resolves one root configuration; findings go to `diags`. `keep_effective`
-    /// keeps each job's effective configuration in the pipeline (for `cachelint show`).
-    pub fn new(
+    /// Resolves and models a loaded file set, and runs the rules; findings go to `diags`.
+    /// `keep_effective` keeps each job's effective configuration (for `cachelint show`).
+    fn new(
         mut set: FileSet,
         keep_effective: bool,
-        assumed: &std::collections::HashMap<String, String>,
+        assumed: &HashMap<String, String>,
         diags: &mut Vec<Diagnostic>,
+        timings: &mut Timings,
     ) -> Analysis {
         diags.append(&mut set.diagnostics);
         let steps = RefCell::new(Steps::default());
         let pipeline = {
             let ctx = Ctx::new(&set, &steps);
-            let t = std::time::Instant::now();
-            let resolved = resolve::resolve(&ctx, diags);
-            let t_resolve = t.elapsed();
-            let pipeline = model::build(&ctx, resolved, keep_effective, diags);
-            if std::env::var_os("CACHELINT_TIMINGS").is_some() {
-                eprintln!(
-                    "cachelint timings: resolve {:.1} ms, model {:.1} ms, {} jobs, {} provenance steps",
-                    t_resolve.as_secs_f64() * 1e3,
-                    (t.elapsed() - t_resolve).as_secs_f64() * 1e3,
-                    pipeline.jobs.len(),
-                    steps.borrow().len()
-                );
-            }
-            let t = std::time::Instant::now();
-            let cx = rules::RuleContext::new(&pipeline, ctx, assumed);
-            if std::env::var_os("CACHELINT_TIMINGS").is_some() {
-                eprintln!(
-                    "cachelint timings: rule context {:.1} ms",
-                    t.elapsed().as_secs_f64() * 1e3
-                );
-            }
-            diags.extend(rules::check(&cx, None, &mut Vec::new()));
+            let resolved = timings.time(|| "resolve".into(), || resolve::resolve(&ctx, diags));
+            let pipeline = timings.time(
+                || "model".into(),
+                || model::build(&ctx, resolved, keep_effective, diags),
+            );
+            let cx = timings.time(
+                || "rule context".into(),
+                || rules::RuleContext::new(&pipeline, ctx, assumed),
+            );
+            let clock = timings.clock;
+            diags.extend(rules::check(&cx, clock, &mut timings.stages));
             pipeline
         };
         Analysis {
@@ -89,8 +127,10 @@ pub struct Outcome {
     pub analyses: Vec<Analysis>,
     /// Findings, each with the index of its file set, sorted by file and position.
     pub diagnostics: Vec<(usize, Diagnostic)>,
-    /// Root files that could not be read.
+    /// Root files (or configuration files) that could not be used.
     pub errors: Vec<LoadError>,
+    /// How long each stage took, when [`Options::clock`] was given.
+    pub timings: Vec<(String, Duration)>,
 }
 
 impl Outcome {
@@ -104,6 +144,10 @@ impl Outcome {
     pub fn max_severity(&self) -> Option<Severity> {
         self.diagnostics.iter().map(|(_, d)| d.severity).max()
     }
+    /// How many files were checked.
+    pub fn files(&self) -> usize {
+        self.analyses.iter().map(|a| a.set.files.len()).sum()
+    }
 }
 
 /// Options of a check run.
@@ -116,61 +160,74 @@ pub struct Options {
     pub keep_effective: bool,
     /// The configuration file to use instead of `cachelint.toml` at the project root.
     pub config: Option<PathBuf>,
+    /// A clock, to time each stage ([`Outcome::timings`]); the library has none of its own.
+    pub clock: Option<Clock>,
 }
 
 /// Loads and analyses one root configuration (for `cachelint show`); findings go to `diags`.
 pub fn analyze(
-    root: &std::path::Path,
+    fs: &dyn Fs,
+    root: &Path,
     options: &Options,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Analysis, LoadError> {
-    let set = load::load(root, options.project_root.as_deref(), &options.limits)?;
-    let config = load_config(options.config.as_deref(), &set.project_root)?;
-    Ok(Analysis::new(set, true, &config.variables, diags))
+    let set = load::load(fs, root, options.project_root.as_deref(), &options.limits)?;
+    let config = load_config(fs, options.config.as_deref(), &set.project_root)?;
+    let mut timings = Timings::new(None);
+    Ok(Analysis::new(
+        set,
+        true,
+        &config.variables,
+        diags,
+        &mut timings,
+    ))
 }
 
-/// Loads and checks each root configuration file.
-pub fn check(roots: &[PathBuf], options: &Options) -> Outcome {
+/// Loads and checks each root configuration file through `fs`.
+pub fn check(fs: &dyn Fs, roots: &[PathBuf], options: &Options) -> Outcome {
     let mut analyses: Vec<Analysis> = Vec::new();
     let mut errors = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut timings = Timings::new(options.clock);
     let mut seen = std::collections::HashSet::new();
     for root in roots {
-        let t = std::time::Instant::now();
-        let loaded = load::load(root, options.project_root.as_deref(), &options.limits);
-        if std::env::var_os("CACHELINT_TIMINGS").is_some() {
-            eprintln!(
-                "cachelint timings: load {:.1} ms ({})",
-                t.elapsed().as_secs_f64() * 1e3,
-                root.display()
-            );
-        }
-        match loaded {
-            Ok(set) => {
-                let idx = analyses.len();
-                let config = match load_config(options.config.as_deref(), &set.project_root) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        errors.push(e);
-                        continue;
-                    }
-                };
-                let mut diags = Vec::new();
-                let analysis =
-                    Analysis::new(set, options.keep_effective, &config.variables, &mut diags);
-                let diags = suppress::apply(&analysis.set, diags);
-                let diags = config.filter(diags, |d| analysis.set.file(d.file).rel_path.clone());
-                for d in diags {
-                    // A file included by several roots is reported once.
-                    let file = &analysis.set.file(d.file).path;
-                    if seen.insert((file.clone(), d.span, d.rule, d.message.clone())) {
-                        diagnostics.push((idx, d));
-                    }
-                }
-                analyses.push(analysis);
+        let loaded = timings.time(
+            || format!("load {}", root.display()),
+            || load::load(fs, root, options.project_root.as_deref(), &options.limits),
+        );
+        let set = match loaded {
+            Ok(set) => set,
+            Err(e) => {
+                errors.push(e);
+                continue;
             }
-            Err(e) => errors.push(e),
+        };
+        let config = match load_config(fs, options.config.as_deref(), &set.project_root) {
+            Ok(c) => c,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let idx = analyses.len();
+        let mut diags = Vec::new();
+        let analysis = Analysis::new(
+            set,
+            options.keep_effective,
+            &config.variables,
+            &mut diags,
+            &mut timings,
+        );
+        let diags = suppress::apply(&analysis.set, diags);
+        let diags = config.filter(diags, |d| analysis.set.file(d.file).rel_path.clone());
+        for d in diags {
+            // A file included by several roots is reported once.
+            let file = &analysis.set.file(d.file).path;
+            if seen.insert((file.clone(), d.span, d.rule, d.message.clone())) {
+                diagnostics.push((idx, d));
+            }
         }
+        analyses.push(analysis);
     }
     diagnostics.sort_by(|(a, x), (b, y)| {
         let fa = &analyses[*a].set.file(x.file).rel_path;
@@ -181,36 +238,59 @@ pub fn check(roots: &[PathBuf], options: &Options) -> Outcome {
         analyses,
         diagnostics,
         errors,
+        timings: timings.stages,
     }
 }
 
-/// The configuration file given, or `cachelint.toml` at the project root when there is one.
+/// The configuration file given, or `cachelint.toml` at the project root when there is one;
+/// read like any file of the project (never through a link out of it).
 fn load_config(
-    given: Option<&std::path::Path>,
-    project_root: &std::path::Path,
+    fs: &dyn Fs,
+    given: Option<&Path>,
+    project_root: &Path,
 ) -> Result<config::Config, LoadError> {
-    let path = match given {
-        Some(p) => p.to_path_buf(),
+    let project = Project::new(fs, project_root.to_path_buf());
+    let (path, shown) = match given {
+        Some(p) => {
+            let abs = load::project::absolute(fs, p).map_err(|e| LoadError {
+                path: p.to_path_buf(),
+                message: format!("invalid configuration: {e}"),
+            })?;
+            (abs, p.to_path_buf())
+        }
         None => {
             let candidate = project_root.join(config::FILE_NAME);
-            if !candidate.is_file() {
+            if fs.kind(&candidate).is_none() {
                 return Ok(config::Config::default());
             }
-            candidate
+            (candidate.clone(), candidate)
         }
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| LoadError {
-        path: path.clone(),
-        message: format!("invalid configuration: cannot read it: {e}"),
+    let bytes = project.read(&path).map_err(|r| LoadError {
+        path: shown.clone(),
+        message: format!(
+            "invalid configuration: cannot read it: {}",
+            match r {
+                Refusal::Outside => "it is outside the project".to_string(),
+                Refusal::LinkOutside => "it is a link to a file outside the project".to_string(),
+                Refusal::Missing => "No such file or directory".to_string(),
+                Refusal::NotAFile => "it is not a regular file".to_string(),
+                Refusal::Unreadable(e) => e,
+            }
+        ),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| LoadError {
+        path: shown.clone(),
+        message: "invalid configuration: the file is not valid UTF-8".into(),
     })?;
     let names: Vec<&str> = rules::registry::names().collect();
-    config::Config::parse(&text, &path, &names).map_err(|e| {
+    config::Config::parse(&text, &shown, &names).map_err(|e| {
         let at = match e.line {
             Some((l, c)) => format!("{}:{l}:{c}", e.path.display()),
             None => e.path.display().to_string(),
         };
         LoadError {
-            path: std::path::PathBuf::from(at),
+            path: PathBuf::from(at),
             message: format!("invalid configuration: {}", e.message),
         }
     })

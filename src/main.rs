@@ -1,6 +1,9 @@
-//! The `cachelint` command line.
+//! The `cachelint` command line: parses the arguments, runs the library over the disk, picks
+//! a reporter, and sets the exit code (0 clean, 1 findings at or above `--fail-on`, 2 usage or
+//! I/O error).
 
 use cachelint::diagnostic::Severity;
+use cachelint::fs::{Disk, Fs};
 use cachelint::report::{self, Format};
 use cachelint::rules::registry;
 use cachelint::util::suggest::did_you_mean;
@@ -8,12 +11,25 @@ use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 #[command(
     name = "cachelint",
     version,
-    about = "A static linter and cache analyzer for GitLab CI configuration"
+    about = "A static linter and cache analyzer for GitLab CI configuration",
+    after_help = concat!(
+        "Examples:\n",
+        "  cachelint check                      check .gitlab-ci.yml at the top of this repository\n",
+        "  cachelint show --job test --origins  where each cache value of `test` comes from\n",
+        "  cachelint rule cache-key-collision   why a rule matters and how to fix what it finds\n",
+        "\n",
+        "Exit codes:\n",
+        "  0  nothing found at the --fail-on level or above\n",
+        "  1  something was found at the --fail-on level or above\n",
+        "  2  a usage error, or a file that cannot be read (the configuration, cachelint.toml, --output)",
+    )
 )]
 struct Cli {
     #[command(subcommand)]
@@ -23,14 +39,25 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check GitLab CI configuration files and the local files they include.
+    #[command(after_help = concat!(
+        "Example:\n",
+        "  cachelint check --format codequality --output gl-code-quality-report.json\n",
+        "\n",
+        "Exit codes:\n",
+        "  0  nothing found at the --fail-on level or above\n",
+        "  1  something was found at the --fail-on level or above\n",
+        "  2  a usage error, or a file that cannot be read (the configuration, cachelint.toml, --output)",
+    ))]
     Check {
-        /// Root configuration files [default: .gitlab-ci.yml in the current directory].
+        /// Root configuration files, or directories holding a .gitlab-ci.yml [default: the
+        /// .gitlab-ci.yml at the top level of the git repository of the current directory].
+        #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
         /// Write the report to this file instead of standard output.
-        #[arg(long, short)]
+        #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
         /// The repository root that `include:local` paths are relative to
         /// [default: the git top level of the configuration's directory].
@@ -48,8 +75,16 @@ enum Command {
     },
     /// Print the effective configuration: includes, `extends`, `!reference` and `default:`
     /// applied, as GitLab's "View merged YAML" shows it.
+    #[command(after_help = concat!(
+        "Example:\n",
+        "  cachelint show --job test --origins\n",
+        "\n",
+        "Exit codes: 0 printed; 2 a usage error, a file that cannot be read, or no such job.",
+    ))]
     Show {
-        /// The root configuration file [default: .gitlab-ci.yml in the current directory].
+        /// The root configuration file, or a directory holding a .gitlab-ci.yml [default: the
+        /// .gitlab-ci.yml at the top level of the git repository of the current directory].
+        #[arg(value_name = "PATH")]
         path: Option<PathBuf>,
         /// Only this job.
         #[arg(long, value_name = "NAME")]
@@ -69,11 +104,16 @@ enum Command {
         config: Option<PathBuf>,
     },
     /// Print a rule's documentation: why it matters, an example and its fix.
+    #[command(
+        after_help = "Example:\n  cachelint rule cache-path-outside-project\n\nExit codes: 0 printed; 2 no such rule."
+    )]
     Rule {
         /// The rule's name (see `cachelint rules`).
+        #[arg(value_name = "NAME")]
         name: String,
     },
     /// List every rule with its default severity and a one-line summary.
+    #[command(after_help = "Example:\n  cachelint rules | grep cache\n\nExit codes: 0.")]
     Rules,
 }
 
@@ -130,7 +170,14 @@ enum ShowFormat {
     Json,
 }
 
+/// The process's clock, for `CACHELINT_TIMINGS`: time since the first call.
+fn clock() -> Duration {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
+}
+
 fn main() -> ExitCode {
+    let started = clock();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -141,6 +188,13 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             };
         }
+    };
+    let timings = std::env::var_os("CACHELINT_TIMINGS").is_some();
+    let options = |project_root, config| cachelint::Options {
+        project_root,
+        config,
+        clock: timings.then_some(clock as cachelint::util::Clock),
+        ..Default::default()
     };
     match cli.command {
         Command::Check {
@@ -157,14 +211,11 @@ fn main() -> ExitCode {
             output,
             fail_on.severity(),
             quiet,
-            cachelint::Options {
-                project_root,
-                config,
-                ..Default::default()
-            },
+            options(project_root, config),
+            started,
         ),
         Command::Rule { name } => match registry::by_name(&name) {
-            Some(r) => print_out(r.page()),
+            Some(r) => print_out(&report::page::render(r.page())),
             None => {
                 let hint = did_you_mean(&name, registry::names())
                     .map(|s| format!("; did you mean `{s}`?"))
@@ -195,17 +246,7 @@ fn main() -> ExitCode {
             origins,
             project_root,
             config,
-        } => run_show(
-            path,
-            job,
-            format,
-            origins,
-            cachelint::Options {
-                project_root,
-                config,
-                ..Default::default()
-            },
-        ),
+        } => run_show(path, job, format, origins, options(project_root, config)),
     }
 }
 
@@ -221,21 +262,24 @@ fn print_out(text: &str) -> ExitCode {
     }
 }
 
-fn default_root(path: Option<PathBuf>) -> Option<PathBuf> {
-    match path {
-        Some(p) => Some(p),
-        None => {
-            let default = PathBuf::from(".gitlab-ci.yml");
-            if default.exists() {
-                Some(default)
-            } else {
-                eprintln!(
-                    "cachelint: no .gitlab-ci.yml in the current directory; give the configuration's path"
-                );
-                None
-            }
-        }
+/// The root files a command names: each path (a directory for its `.gitlab-ci.yml`), or the
+/// repository's `.gitlab-ci.yml` when none is given.
+fn roots(fs: &dyn Fs, paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, String> {
+    if !paths.is_empty() {
+        return Ok(paths.iter().map(|p| cachelint::root_file(fs, p)).collect());
     }
+    let default = cachelint::default_root(fs).map_err(|e| e.to_string())?;
+    if fs.kind(&default).is_none() {
+        return Err(format!(
+            "no {} here; give the configuration's path: cachelint check PATH",
+            std::env::current_dir()
+                .ok()
+                .and_then(|cwd| default.strip_prefix(&cwd).ok().map(|p| p.to_path_buf()))
+                .unwrap_or_else(|| default.clone())
+                .display()
+        ));
+    }
+    Ok(vec![default])
 }
 
 fn run_show(
@@ -245,11 +289,15 @@ fn run_show(
     origins: bool,
     options: cachelint::Options,
 ) -> ExitCode {
-    let Some(root) = default_root(path) else {
-        return ExitCode::from(2);
+    let root = match roots(&Disk, path.into_iter().collect()) {
+        Ok(mut r) => r.remove(0),
+        Err(e) => {
+            eprintln!("cachelint: {e}");
+            return ExitCode::from(2);
+        }
     };
     let mut diags = Vec::new();
-    let analysis = match cachelint::analyze(&root, &options, &mut diags) {
+    let analysis = match cachelint::analyze(&Disk, &root, &options, &mut diags) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("cachelint: {}: {}", e.path.display(), e.message);
@@ -294,21 +342,16 @@ fn run_check(
     fail_on: Severity,
     quiet: bool,
     options: cachelint::Options,
+    started: Duration,
 ) -> ExitCode {
-    let started = std::time::Instant::now();
-    let paths = if paths.is_empty() {
-        let default = PathBuf::from(".gitlab-ci.yml");
-        if !default.exists() {
-            eprintln!(
-                "cachelint: no .gitlab-ci.yml in the current directory; give the configuration's path: cachelint check PATH"
-            );
+    let paths = match roots(&Disk, paths) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("cachelint: {e}");
             return ExitCode::from(2);
         }
-        vec![default]
-    } else {
-        paths
     };
-    let mut outcome = cachelint::check(&paths, &options);
+    let mut outcome = cachelint::check(&Disk, &paths, &options);
     if quiet {
         outcome.diagnostics.retain(|(_, d)| d.severity >= fail_on);
     }
@@ -318,17 +361,24 @@ fn run_check(
         && format == Format::Text
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let t = std::time::Instant::now();
+    let before_report = clock();
     let mut rendered = report::render(format, &outcome, color);
-    if std::env::var_os("CACHELINT_TIMINGS").is_some() {
+    if options.clock.is_some() {
+        for (stage, took) in &outcome.timings {
+            eprintln!(
+                "cachelint timings: {stage} {:.1} ms",
+                took.as_secs_f64() * 1e3
+            );
+        }
         eprintln!(
             "cachelint timings: report {:.1} ms, total {:.1} ms",
-            t.elapsed().as_secs_f64() * 1e3,
-            started.elapsed().as_secs_f64() * 1e3
+            (clock() - before_report).as_secs_f64() * 1e3,
+            (clock() - started).as_secs_f64() * 1e3
         );
     }
-    if format == Format::Text && !quiet {
-        rendered.push_str(&summary(&outcome, started.elapsed()));
+    // A run that checked nothing (every root failed to load) has no summary to give.
+    if format == Format::Text && !quiet && !outcome.analyses.is_empty() {
+        rendered.push_str(&summary(&outcome, clock() - started));
     }
     let written = match &output {
         Some(path) => write_atomically(path, rendered.as_bytes()),
@@ -361,7 +411,7 @@ fn run_check(
 /// "2 errors, 1 warning in 3 files, 12 ms"
 fn summary(outcome: &cachelint::Outcome, elapsed: std::time::Duration) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let files: usize = outcome.analyses.iter().map(|a| a.set.files.len()).sum();
+    let files = outcome.files();
     let (e, w, i) = (
         outcome.count(Severity::Error),
         outcome.count(Severity::Warning),

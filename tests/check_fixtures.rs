@@ -5,6 +5,7 @@
 //! Each fixture directory is its own test (`fixture::NAME`), so one failing fixture does not
 //! hide the others: `cargo test --test check_fixtures fixture::readme` runs one.
 
+use cachelint::fs::Disk;
 use cachelint::model::{CacheKey, Downloads};
 use cachelint::report::{Format, render};
 use cachelint::{Analysis, Options, check};
@@ -24,6 +25,7 @@ fn cases() -> Vec<PathBuf> {
 
 fn run(case: &Path) -> cachelint::Outcome {
     check(
+        &Disk,
         &[case.join(".gitlab-ci.yml")],
         &Options {
             project_root: Some(case.to_path_buf()),
@@ -189,6 +191,7 @@ fn fingerprints_are_unique_and_do_not_depend_on_line_numbers() {
         std::fs::copy(case.join("ci").join(f), tmp.join("ci").join(f)).expect("copy");
     }
     let moved = check(
+        &Disk,
         &[tmp.join(".gitlab-ci.yml")],
         &Options {
             project_root: Some(tmp.clone()),

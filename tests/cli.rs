@@ -70,7 +70,9 @@ fn usage_and_io_errors_exit_with_2() {
         .output()
         .expect("run");
     assert_eq!(code(&missing), 2);
+    // A repository of its own (the scratch directory is inside this one's target/).
     let empty = scratch("no-config");
+    std::fs::create_dir_all(empty.join(".git")).expect("mkdir");
     let none = Command::new(env!("CARGO_BIN_EXE_cachelint"))
         .arg("check")
         .current_dir(&empty)

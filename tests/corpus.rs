@@ -2,6 +2,7 @@
 //! read a file there, and the complete list of findings is a snapshot, so that every change in
 //! what is reported on real configurations is reviewed (triage: docs/corpus-report.md).
 
+use cachelint::fs::Disk;
 use cachelint::report::locate;
 use cachelint::{Options, check};
 use std::path::{Path, PathBuf};
@@ -62,6 +63,7 @@ fn corpus_findings() {
             _ => root.parent().map(Path::to_path_buf),
         };
         let outcome = check(
+            &Disk,
             std::slice::from_ref(root),
             &Options {
                 project_root: project,

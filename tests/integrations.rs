@@ -2,11 +2,13 @@
 //! job of docs/integrations/gitlab-ci.md are clean, the pre-commit hook's `files` pattern matches
 //! CI files, and the output printed in docs/getting-started.md and the README is the output.
 
+use cachelint::fs::Disk;
 use cachelint::{Options, check};
 use std::path::Path;
 
 fn findings(dir: &Path) -> Vec<String> {
     let outcome = check(
+        &Disk,
         &[dir.join(".gitlab-ci.yml")],
         &Options {
             project_root: Some(dir.to_path_buf()),
@@ -86,6 +88,7 @@ fn render_config(config: &str, format: cachelint::report::Format) -> String {
     std::fs::create_dir_all(&dir).expect("tmp");
     std::fs::write(dir.join(".gitlab-ci.yml"), config).expect("write");
     let outcome = check(
+        &Disk,
         &[dir.join(".gitlab-ci.yml")],
         &Options {
             project_root: Some(dir.clone()),

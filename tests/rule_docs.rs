@@ -10,9 +10,10 @@
 //!   (`UPDATE_RULES_INDEX=1 cargo test --test rule_docs` rewrites it).
 
 use cachelint::diagnostic::RuleId;
+use cachelint::fs::Memory;
 use cachelint::rules::registry::{ALL, MODEL_RULES};
 use cachelint::{Options, check};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The fenced blocks of a page with info string `yaml <kind> [file=<path>]`.
 fn examples(doc: &str, kind: &str) -> Vec<(String, String)> {
@@ -43,25 +44,20 @@ fn examples(doc: &str, kind: &str) -> Vec<(String, String)> {
     out
 }
 
+/// Checks the example's files in memory, as a project of their own.
 fn run(name: &str, kind: &str, files: &[(String, String)]) -> Vec<String> {
-    let dir = std::env::temp_dir().join(format!(
-        "cachelint-doc-{}-{name}-{kind}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
+    let mut fs = Memory::new().with_cwd("/project");
     for (path, body) in files {
-        let p = dir.join(path);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&p, body).expect("write example");
+        fs.insert(path, body.as_str());
     }
     let outcome = check(
-        &[dir.join(".gitlab-ci.yml")],
+        &fs,
+        &[PathBuf::from(".gitlab-ci.yml")],
         &Options {
-            project_root: Some(dir.clone()),
+            project_root: Some(PathBuf::from("/project")),
             ..Options::default()
         },
     );
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(
         outcome.errors.is_empty(),
         "{name} {kind}: {:?}",

@@ -2,15 +2,20 @@
 //! `Config::External::Processor` expands them (see docs/semantics.md, "include").
 
 use crate::diagnostic::Diagnostic;
+use crate::fs::{Fs, Kind};
 use crate::rules::invalid_include::Problem;
 use crate::rules::unresolved_include::{Unread, Why};
 use crate::rules::{invalid_include, too_many_includes, unresolved_include, yaml_syntax};
 use crate::source::{FileId, Loc, SourceFile, Span};
 use crate::util::glob;
-use crate::util::paths::{normalize, to_slash as path_to_slash};
 use crate::yaml::{self, Doc, Limits, NodeId};
+use include::{Include, classify};
+use project::{Project, Refusal, absolute, git_root};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+mod include;
+pub mod project;
 
 /// GitLab's default `ci_max_includes`.
 pub const MAX_INCLUDES: usize = too_many_includes::LIMIT;
@@ -56,55 +61,40 @@ pub struct LoadError {
     pub message: String,
 }
 
-/// The git top level containing `dir`, else `dir` itself.
-pub fn project_root_of(dir: &Path) -> PathBuf {
-    let mut cur = Some(dir);
-    while let Some(d) = cur {
-        if d.join(".git").exists() {
-            return d.to_path_buf();
-        }
-        cur = d.parent();
-    }
-    dir.to_path_buf()
-}
-
-/// Loads `root_path` and every local file it includes. Include paths are relative to
-/// `project_root`, by default the git top level of the root file's directory.
+/// Loads `root_path` and every local file it includes, through `fs`. Include paths are
+/// relative to `project_root`, by default the git top level of the root file's directory.
 pub fn load(
+    fs: &dyn Fs,
     root_path: &Path,
     project_root: Option<&Path>,
     limits: &Limits,
 ) -> Result<FileSet, LoadError> {
-    let abs = if root_path.is_absolute() {
-        root_path.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map_err(|e| LoadError {
-                path: root_path.to_path_buf(),
-                message: e.to_string(),
-            })?
-            .join(root_path)
-    };
-    let abs = normalize(&abs);
-    let bytes = std::fs::read(&abs).map_err(|e| LoadError {
+    let error = |message: String| LoadError {
         path: root_path.to_path_buf(),
-        message: format!("cannot read it: {e}"),
-    })?;
+        message,
+    };
+    let abs = absolute(fs, root_path).map_err(|e| error(e.to_string()))?;
     let dir = abs.parent().unwrap_or(Path::new("/")).to_path_buf();
     let project_root = match project_root {
-        Some(p) => normalize(&std::env::current_dir().unwrap_or_default().join(p)),
-        None => project_root_of(&dir),
+        Some(p) => absolute(fs, p).map_err(|e| error(e.to_string()))?,
+        None => git_root(fs, &dir),
     };
-    let canonical_root = project_root
-        .canonicalize()
-        .unwrap_or_else(|_| project_root.clone());
-    let rel = abs
-        .strip_prefix(&project_root)
-        .map(path_to_slash)
-        .unwrap_or_else(|_| root_path.display().to_string());
+    // Asked before opening: opening a FIFO would wait for a writer forever.
+    match fs.kind(&abs) {
+        Some(Kind::File) => {}
+        Some(Kind::Dir) => return Err(error("cannot read it: it is a directory".into())),
+        Some(Kind::Other) => return Err(error("cannot read it: it is not a regular file".into())),
+        None => return Err(error("cannot read it: No such file or directory".into())),
+    }
+    let bytes = fs
+        .read(&abs)
+        .map_err(|e| error(format!("cannot read it: {e}")))?;
+    let project = Project::new(fs, project_root);
+    let rel = project
+        .relative(&abs)
+        .unwrap_or_else(|| root_path.display().to_string());
     let mut loader = Loader {
-        project_root,
-        canonical_root,
+        project,
         limits: *limits,
         files: Vec::new(),
         docs: Vec::new(),
@@ -112,7 +102,6 @@ pub fn load(
         diagnostics: Vec::new(),
         expanded: 0,
         limit_reported: false,
-        repo_files: None,
         unresolved: Vec::new(),
         broken: Vec::new(),
     };
@@ -120,7 +109,7 @@ pub fn load(
     let mut stack = vec![root];
     let includes = loader.expand(root, &mut stack);
     Ok(FileSet {
-        project_root: loader.project_root,
+        project_root: loader.project.root,
         files: loader.files,
         docs: loader.docs,
         root: Expansion {
@@ -133,9 +122,8 @@ pub fn load(
     })
 }
 
-struct Loader {
-    project_root: PathBuf,
-    canonical_root: PathBuf,
+struct Loader<'f> {
+    project: Project<'f>,
     limits: Limits,
     files: Vec<SourceFile>,
     docs: Vec<Doc>,
@@ -144,31 +132,12 @@ struct Loader {
     /// Files expanded so far, duplicates counted again (GitLab's `expandset`).
     expanded: usize,
     limit_reported: bool,
-    /// Every file path of the project, relative, sorted (for wildcard includes).
-    repo_files: Option<Vec<String>>,
     unresolved: Vec<Unread>,
     /// Files that GitLab cannot load (syntax errors and the like).
     broken: Vec<FileId>,
 }
 
-/// One include entry, classified.
-enum Include {
-    Local {
-        path: String,
-        span: Span,
-    },
-    Unresolvable {
-        kind: &'static str,
-        what: String,
-        span: Span,
-    },
-    Invalid {
-        problem: Problem,
-        span: Span,
-    },
-}
-
-impl Loader {
+impl Loader<'_> {
     fn add_file(&mut self, path: PathBuf, rel: String, bytes: Vec<u8>) -> FileId {
         let id = FileId(self.files.len() as u32);
         let (text, utf8_error) = match String::from_utf8(bytes) {
@@ -290,7 +259,7 @@ impl Loader {
         let path = raw.trim_start_matches('/');
         if path.contains('*') {
             let including = self.files[from.0 as usize].rel_path.clone();
-            let matches: Vec<String> = glob::matches(path, self.repo_files())
+            let matches: Vec<String> = glob::matches(path, self.project.files())
                 .into_iter()
                 .filter(|p| *p != including)
                 .collect();
@@ -316,34 +285,17 @@ impl Loader {
             self.report_invalid(from, span, Problem::NotYaml { raw: raw.into() });
             return None;
         }
-        let joined = normalize(&self.project_root.join(rel));
-        if !joined.starts_with(&self.project_root) {
-            self.report_invalid(from, span, Problem::Outside { raw: raw.into() });
-            return None;
-        }
-        let rel_norm = joined
-            .strip_prefix(&self.project_root)
-            .map(path_to_slash)
-            .unwrap_or_else(|_| rel.to_string());
-        if let Some(&id) = self.by_path.get(&rel_norm) {
-            return Some(id);
-        }
-        let canonical = match joined.canonicalize() {
-            Ok(c) => c,
+        let (joined, rel_norm) = match self.project.locate(rel) {
+            Ok(x) => x,
             Err(_) => {
-                self.report_invalid(from, span, Problem::Missing { raw: raw.into() });
+                self.report_invalid(from, span, Problem::Outside { raw: raw.into() });
                 return None;
             }
         };
-        if !canonical.starts_with(&self.canonical_root) {
-            self.report_invalid(from, span, Problem::LinkOutside { raw: raw.into() });
-            return None;
+        if let Some(&id) = self.by_path.get(&rel_norm) {
+            return Some(id);
         }
-        if !canonical.is_file() {
-            self.report_invalid(from, span, Problem::NotAFile { raw: raw.into() });
-            return None;
-        }
-        match std::fs::read(&canonical) {
+        match self.project.read(&joined) {
             Ok(bytes) => {
                 let blank = bytes.iter().all(|b| b.is_ascii_whitespace());
                 let id = self.add_file(joined, rel_norm, bytes);
@@ -360,174 +312,18 @@ impl Loader {
                 }
                 Some(id)
             }
-            Err(e) => {
-                self.report_invalid(
-                    from,
-                    span,
-                    Problem::Unreadable {
-                        raw: raw.into(),
-                        error: e.to_string(),
-                    },
-                );
+            Err(refusal) => {
+                let raw = raw.to_string();
+                let problem = match refusal {
+                    Refusal::Outside => Problem::Outside { raw },
+                    Refusal::Missing => Problem::Missing { raw },
+                    Refusal::LinkOutside => Problem::LinkOutside { raw },
+                    Refusal::NotAFile => Problem::NotAFile { raw },
+                    Refusal::Unreadable(error) => Problem::Unreadable { raw, error },
+                };
+                self.report_invalid(from, span, problem);
                 None
             }
-        }
-    }
-
-    fn repo_files(&mut self) -> &[String] {
-        if self.repo_files.is_none() {
-            let mut out = Vec::new();
-            walk(&self.project_root, &self.project_root, &mut out, 0);
-            out.sort();
-            self.repo_files = Some(out);
-        }
-        self.repo_files.as_deref().unwrap_or(&[])
-    }
-}
-
-/// Classifies one entry of `include:` (GitLab's Normalizer and Matcher).
-fn classify(doc: &Doc, item: NodeId) -> Include {
-    let span = doc.span(item);
-    if let Some(s) = doc.as_str(item) {
-        return classify_string(s, span, "local");
-    }
-    if !doc.is_map(item) {
-        return Include::Invalid {
-            problem: Problem::NotAnEntry,
-            span,
-        };
-    }
-    const KINDS: [&str; 6] = [
-        "local",
-        "project",
-        "remote",
-        "template",
-        "component",
-        "artifact",
-    ];
-    let present: Vec<_> = doc
-        .entries(item)
-        .iter()
-        .filter(|e| doc.as_str(e.key).is_some_and(|k| KINDS.contains(&k)))
-        .collect();
-    match present.as_slice() {
-        [] => Include::Invalid {
-            problem: Problem::NoFile,
-            span,
-        },
-        [e] => {
-            let kind = doc.as_str(e.key).unwrap_or("local");
-            let vspan = doc.span(e.value);
-            let Some(value) = doc.as_str(e.value) else {
-                return Include::Invalid {
-                    problem: Problem::NotString { kind: kind.into() },
-                    span: vspan,
-                };
-            };
-            match kind {
-                "local" => classify_string(value, vspan, "local"),
-                "project" => {
-                    let file = doc
-                        .get(item, "file")
-                        .map(|f| {
-                            if doc.is_seq(f.value) {
-                                doc.items(f.value)
-                                    .iter()
-                                    .filter_map(|&i| doc.as_str(i))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            } else {
-                                doc.as_str(f.value).unwrap_or("").to_string()
-                            }
-                        })
-                        .unwrap_or_default();
-                    Include::Unresolvable {
-                        kind: "project",
-                        what: format!("{value}: {file}"),
-                        span: vspan,
-                    }
-                }
-                "remote" => Include::Unresolvable {
-                    kind: "remote",
-                    what: value.into(),
-                    span: vspan,
-                },
-                "template" => Include::Unresolvable {
-                    kind: "template",
-                    what: value.into(),
-                    span: vspan,
-                },
-                "component" => Include::Unresolvable {
-                    kind: "component",
-                    what: value.into(),
-                    span: vspan,
-                },
-                _ => Include::Unresolvable {
-                    kind: "artifact",
-                    what: value.into(),
-                    span: vspan,
-                },
-            }
-        }
-        many => Include::Invalid {
-            problem: Problem::SeveralKinds(
-                many.iter()
-                    .filter_map(|e| doc.as_str(e.key).map(str::to_string))
-                    .collect(),
-            ),
-            span,
-        },
-    }
-}
-
-/// A string include: a URL is remote, anything else local; variables cannot be expanded here.
-fn classify_string(s: &str, span: Span, _kind: &str) -> Include {
-    let lower = s.to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") {
-        return Include::Unresolvable {
-            kind: "remote",
-            what: s.into(),
-            span,
-        };
-    }
-    if s.contains('$') {
-        return Include::Unresolvable {
-            kind: "local",
-            what: s.into(),
-            span,
-        };
-    }
-    if s.trim().is_empty() {
-        return Include::Invalid {
-            problem: Problem::EmptyPath,
-            span,
-        };
-    }
-    Include::Local {
-        path: s.to_string(),
-        span,
-    }
-}
-
-/// Lists the files below `dir` (relative to `root`), skipping `.git` and symbolic links to
-/// directories.
-fn walk(root: &Path, dir: &Path, out: &mut Vec<String>, depth: u32) {
-    if depth > 64 {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Ok(ft) = entry.file_type() else { continue };
-        if ft.is_dir() {
-            if entry.file_name() == ".git" {
-                continue;
-            }
-            walk(root, &path, out, depth + 1);
-        } else if let Ok(rel) = path.strip_prefix(root) {
-            out.push(path_to_slash(rel));
         }
     }
 }

@@ -4,6 +4,7 @@
 mod codequality;
 mod json;
 mod lines;
+pub mod page;
 pub mod provenance;
 mod sarif;
 mod text;

@@ -1,0 +1,148 @@
+//! The entries of `include:`, classified as GitLab's `Mapper::Normalizer` and `Matcher` do: a
+//! local file (which the loader reads), an include that cannot be read offline (remote,
+//! project, template, component, artifact, a path with variables), or an invalid entry.
+
+use crate::rules::invalid_include::Problem;
+use crate::source::Span;
+use crate::yaml::{Doc, NodeId};
+
+/// One include entry, classified.
+pub(super) enum Include {
+    Local {
+        path: String,
+        span: Span,
+    },
+    Unresolvable {
+        kind: &'static str,
+        what: String,
+        span: Span,
+    },
+    Invalid {
+        problem: Problem,
+        span: Span,
+    },
+}
+
+/// Classifies one entry of `include:` (GitLab's Normalizer and Matcher).
+pub(super) fn classify(doc: &Doc, item: NodeId) -> Include {
+    let span = doc.span(item);
+    if let Some(s) = doc.as_str(item) {
+        return classify_string(s, span, "local");
+    }
+    if !doc.is_map(item) {
+        return Include::Invalid {
+            problem: Problem::NotAnEntry,
+            span,
+        };
+    }
+    const KINDS: [&str; 6] = [
+        "local",
+        "project",
+        "remote",
+        "template",
+        "component",
+        "artifact",
+    ];
+    let present: Vec<_> = doc
+        .entries(item)
+        .iter()
+        .filter(|e| doc.as_str(e.key).is_some_and(|k| KINDS.contains(&k)))
+        .collect();
+    match present.as_slice() {
+        [] => Include::Invalid {
+            problem: Problem::NoFile,
+            span,
+        },
+        [e] => {
+            let kind = doc.as_str(e.key).unwrap_or("local");
+            let vspan = doc.span(e.value);
+            let Some(value) = doc.as_str(e.value) else {
+                return Include::Invalid {
+                    problem: Problem::NotString { kind: kind.into() },
+                    span: vspan,
+                };
+            };
+            match kind {
+                "local" => classify_string(value, vspan, "local"),
+                "project" => {
+                    let file = doc
+                        .get(item, "file")
+                        .map(|f| {
+                            if doc.is_seq(f.value) {
+                                doc.items(f.value)
+                                    .iter()
+                                    .filter_map(|&i| doc.as_str(i))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            } else {
+                                doc.as_str(f.value).unwrap_or("").to_string()
+                            }
+                        })
+                        .unwrap_or_default();
+                    Include::Unresolvable {
+                        kind: "project",
+                        what: format!("{value}: {file}"),
+                        span: vspan,
+                    }
+                }
+                "remote" => Include::Unresolvable {
+                    kind: "remote",
+                    what: value.into(),
+                    span: vspan,
+                },
+                "template" => Include::Unresolvable {
+                    kind: "template",
+                    what: value.into(),
+                    span: vspan,
+                },
+                "component" => Include::Unresolvable {
+                    kind: "component",
+                    what: value.into(),
+                    span: vspan,
+                },
+                _ => Include::Unresolvable {
+                    kind: "artifact",
+                    what: value.into(),
+                    span: vspan,
+                },
+            }
+        }
+        many => Include::Invalid {
+            problem: Problem::SeveralKinds(
+                many.iter()
+                    .filter_map(|e| doc.as_str(e.key).map(str::to_string))
+                    .collect(),
+            ),
+            span,
+        },
+    }
+}
+
+/// A string include: a URL is remote, anything else local; variables cannot be expanded here.
+fn classify_string(s: &str, span: Span, _kind: &str) -> Include {
+    let lower = s.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return Include::Unresolvable {
+            kind: "remote",
+            what: s.into(),
+            span,
+        };
+    }
+    if s.contains('$') {
+        return Include::Unresolvable {
+            kind: "local",
+            what: s.into(),
+            span,
+        };
+    }
+    if s.trim().is_empty() {
+        return Include::Invalid {
+            problem: Problem::EmptyPath,
+            span,
+        };
+    }
+    Include::Local {
+        path: s.to_string(),
+        span,
+    }
+}
