@@ -141,3 +141,131 @@ fn the_getting_started_walkthrough_is_real() {
     let re = regex::Regex::new(r"^3 warnings in 1 file, \d+ ms\n$").expect("regex");
     assert!(re.is_match(summary), "summary line {summary:?}");
 }
+
+/// The user-facing Markdown files: README.md and docs/ (not the rule index, which is
+/// generated, nor the developers' notes on the oracles, whose fragments show failures on
+/// purpose).
+fn user_docs() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths = vec![root.join("README.md")];
+    let mut stack = vec![root.join("docs")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("docs").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if !p.ends_with("reference") {
+                    stack.push(p);
+                }
+            } else if p.extension().is_some_and(|x| x == "md")
+                && !["rules.md", "oracle-gitlab-ci-local.md", "psych-behaviour.md"]
+                    .iter()
+                    .any(|n| p.ends_with(n))
+            {
+                paths.push(p);
+            }
+        }
+    }
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("doc");
+            (p.display().to_string(), text)
+        })
+        .collect()
+}
+
+#[test]
+fn every_yaml_example_of_the_docs_loads_and_every_suppression_suppresses() {
+    let mut checked = 0;
+    for (path, doc) in user_docs() {
+        for block in blocks(&doc, "yaml") {
+            if block.starts_with("repos:") {
+                // A .pre-commit-config.yaml: it must be YAML, nothing more.
+                let parsed = cachelint::yaml::parse_file(
+                    cachelint::source::FileId(0),
+                    block,
+                    &cachelint::yaml::Limits::default(),
+                );
+                assert!(!parsed.failed, "{path}: {block}");
+                continue;
+            }
+            let mut fs = cachelint::fs::Memory::new().with_cwd("/p");
+            fs.insert(".gitlab-ci.yml", block);
+            let outcome = check(
+                &fs,
+                &[std::path::PathBuf::from(".gitlab-ci.yml")],
+                &Options {
+                    project_root: Some("/p".into()),
+                    ..Options::default()
+                },
+            );
+            let found: Vec<String> = outcome
+                .diagnostics
+                .iter()
+                .map(|(_, d)| format!("{}: {}", d.rule, d.message))
+                .collect();
+            assert!(
+                !found.iter().any(|f| f.starts_with("yaml-")),
+                "{path}: an example does not load:\n{block}\n{found:?}"
+            );
+            // An example with a suppression comment silences exactly what it names.
+            if block.contains("cachelint: ignore") {
+                assert!(
+                    found.is_empty(),
+                    "{path}: the suppression example leaves {found:?}:\n{block}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "only {checked} examples found");
+}
+
+#[test]
+fn every_documented_cachelint_command_runs() {
+    // In a repository of its own (with a subdirectory, to run from there too), holding the
+    // getting-started configuration.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("documented-commands");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join(".git")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("sub")).expect("mkdir");
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/getting-started.md"),
+    )
+    .expect("doc");
+    let config = blocks(&doc, "yaml")
+        .into_iter()
+        .find(|b| b.starts_with("default:"))
+        .expect("a configuration");
+    std::fs::write(dir.join(".gitlab-ci.yml"), config).expect("write");
+    let mut commands = Vec::new();
+    for (path, doc) in user_docs() {
+        for block in blocks(&doc, "console") {
+            for line in block.lines() {
+                let Some(cmd) = line.strip_prefix("$ cachelint ") else {
+                    continue;
+                };
+                let cmd = cmd.split(" #").next().unwrap_or(cmd).trim();
+                commands.push((path.clone(), cmd.to_string()));
+            }
+        }
+    }
+    assert!(commands.len() >= 3, "{commands:?}");
+    for (path, cmd) in commands {
+        for cwd in [dir.clone(), dir.join("sub")] {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_cachelint"))
+                .args(cmd.split_whitespace())
+                .current_dir(&cwd)
+                .output()
+                .expect("run cachelint");
+            let code = out.status.code().unwrap_or(-1);
+            assert!(
+                code == 0 || code == 1,
+                "{path}: `cachelint {cmd}` in {} exited {code}: {}",
+                cwd.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}

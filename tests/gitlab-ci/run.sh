@@ -5,9 +5,10 @@
 #
 # 1. the ready-to-paste job of docs/integrations/gitlab-ci.md, in a scratch repository whose
 #    .gitlab-ci.yml is that job plus a bad job: the job must fail and its Code Quality report must
-#    name the problem; once the bad job is fixed, it must pass with an empty report. cachelint is
-#    put on PATH first (the job's `command -v cachelint ||` then skips `cargo install`, which needs
-#    the published repository);
+#    name the problem; once the bad job is fixed, it must pass with an empty report. The job runs
+#    as written, `cargo install` into `$CARGO_HOME` and the `PATH` line included; only the
+#    repository URL is this checkout's (`file://`), as the project is not published yet (the
+#    checkout's committed HEAD is what gets installed);
 # 2. the `cachelint` job of this project's own .gitlab-ci.yml, in a clone of this checkout: it
 #    builds cachelint and checks the file it is defined in, which must be clean.
 #
@@ -45,10 +46,13 @@ new_repo() {
 
 # --- 1. the documented job ----------------------------------------------------------------------
 repo="$tmp/project"
-mkdir -p "$repo" "$tmp/bin"
-cp "$root/target/release/cachelint" "$tmp/bin/"
+mkdir -p "$repo"
 new_repo "$repo"
+printf '.cargo/\n' >"$repo/.gitignore" # what the job's `cargo install` leaves, not the project's
 job="$(awk '/^```yaml$/ { on = 1; next } on && /^```$/ { exit } on' "$root/docs/integrations/gitlab-ci.md")"
+published="https://gitlab.com/cachelint/cachelint"
+[[ "$job" == *"$published"* ]] || { echo "run.sh: the documented job no longer installs from $published" >&2; exit 2; }
+job="${job//$published/file://$root}"
 write_config() { # the documented job followed by a build job with the given cache path
     printf '%s\n\nbuild:\n  stage: build\n  script: [npm ci --cache .npm, npm run build]\n  cache:\n    key: npm\n    paths: [%s]\n' \
         "$job" "$1" >"$repo/.gitlab-ci.yml"
@@ -73,15 +77,15 @@ run_job() {
 
 write_config '~/.npm'
 commit "$repo" "bad cache path"
-run_job "the documented job fails on a bad configuration and reports it in Code Quality JSON" \
-    "$repo" "$tmp/bin" FAIL "$report" \
+run_job "the documented job installs cachelint, fails on a bad configuration and reports it in Code Quality JSON" \
+    "$repo" "" FAIL "$report" \
     '[i["check_name"] for i in r] == ["cache-path-outside-project"] and r[0]["location"]["path"] == ".gitlab-ci.yml"'
 
 rm -f "$report"
 write_config '.npm/'
 commit "$repo" "cache inside the project"
 run_job "the documented job passes once it is fixed, with an empty report" \
-    "$repo" "$tmp/bin" PASS "$report" 'r == []'
+    "$repo" "" PASS "$report" 'r == []'
 
 # --- 2. this project's own job --------------------------------------------------------------------
 clone="$tmp/cachelint"
