@@ -157,9 +157,13 @@ fn user_docs() -> Vec<(String, String)> {
                     stack.push(p);
                 }
             } else if p.extension().is_some_and(|x| x == "md")
-                && !["rules.md", "oracle-gitlab-ci-local.md", "psych-behaviour.md"]
-                    .iter()
-                    .any(|n| p.ends_with(n))
+                && ![
+                    "rules.md",
+                    "oracle-gitlab-ci-local.md",
+                    "psych-behaviour.md",
+                ]
+                .iter()
+                .any(|n| p.ends_with(n))
             {
                 paths.push(p);
             }

@@ -112,10 +112,10 @@ impl Resolver<'_, '_> {
             }
         };
         if let Some(pos) = self.stack.iter().position(|p| *p == path) {
-            let chain: Vec<String> = self.stack[pos..]
+            let chain: Vec<&[String]> = self.stack[pos..]
                 .iter()
                 .chain(std::iter::once(&path))
-                .map(|p| format!("[{}]", p.join(", ")))
+                .map(Vec::as_slice)
                 .collect();
             self.diags
                 .push(reference_cycle::cycle(site, &path, &chain, &self.current));

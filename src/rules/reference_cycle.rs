@@ -11,8 +11,12 @@ pub const RULE: RuleId = RuleId::declare(&RuleDecl {
     page: include_str!("../../rules/reference-cycle.md"),
 });
 
-/// `!reference [path]` at `at` closes the cycle `chain` (each path as `[a, b]`).
-pub fn cycle(at: Loc, path: &[String], chain: &[String], job: &str) -> Diagnostic {
+/// `!reference [path]` at `at` closes the cycle `chain` (the paths on the way, `path` last).
+pub fn cycle(at: Loc, path: &[String], chain: &[&[String]], job: &str) -> Diagnostic {
+    let chain: Vec<String> = chain
+        .iter()
+        .map(|p| format!("[{}]", p.join(", ")))
+        .collect();
     Diagnostic::at(
         RULE,
         at,

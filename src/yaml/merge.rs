@@ -3,7 +3,9 @@
 //! first key's position, each merged entry recording the `<<` it came through ([`Via`]).
 
 use super::builder::Builder;
-use super::{Doc, Entry, KeyIdent, Kind, Node, NodeId, Strs, Tag, ValueId, Via, ViaId, key_ident};
+use super::{
+    Doc, Entry, KeyIdent, Kind, Node, NodeId, Strs, Tag, ValueId, Via, ViaId, deref_in, key_ident,
+};
 use crate::rules::{duplicate_key, yaml_syntax};
 use std::collections::HashMap;
 
@@ -30,7 +32,7 @@ impl Builder<'_> {
         let mut out = OrderedEntries::default();
         for &(k, v) in pairs {
             if is_merge_key(nodes, strs, tags, k) {
-                let vd = deref(nodes, v);
+                let vd = deref_in(nodes, v);
                 let reference = tags[nodes[vd.0 as usize].tag as usize] == Tag::Reference;
                 match &nodes[vd.0 as usize].kind {
                     // `<<: !reference [...]`: Psych calls `reverse_each` on the Reference object
@@ -65,7 +67,7 @@ impl Builder<'_> {
                     Kind::Seq { start, len } if vd == v => {
                         let list = &items[*start as usize..(*start + *len) as usize];
                         let is_hash = |i: NodeId| {
-                            let d = deref(nodes, i);
+                            let d = deref_in(nodes, i);
                             matches!(nodes[d.0 as usize].kind, Kind::Map { .. })
                                 && tags[nodes[d.0 as usize].tag as usize] != Tag::Reference
                         };
@@ -73,7 +75,7 @@ impl Builder<'_> {
                             let mut h = OrderedEntries::default();
                             for &item in list.iter().rev() {
                                 let mut cache = ViaCache::new(k, item);
-                                for e in map_entries(nodes, eff, deref(nodes, item)) {
+                                for e in map_entries(nodes, eff, deref_in(nodes, item)) {
                                     let via = cache.get(vias, e.via);
                                     h.set(
                                         key_ident(nodes, strs, e.key),
@@ -118,13 +120,6 @@ impl Builder<'_> {
     }
 }
 
-fn deref(nodes: &[Node], id: NodeId) -> NodeId {
-    match nodes[id.0 as usize].kind {
-        Kind::Alias { target } => target,
-        _ => id,
-    }
-}
-
 fn map_entries(nodes: &[Node], eff: &[Entry], id: NodeId) -> Vec<Entry> {
     match nodes[id.0 as usize].kind {
         Kind::Map {
@@ -137,7 +132,7 @@ fn map_entries(nodes: &[Node], eff: &[Entry], id: NodeId) -> Vec<Entry> {
 /// Psych merges on a key that loads as the string `<<` (quoted or not, whatever its tag) unless
 /// the key is explicitly tagged `!!str`.
 pub(super) fn is_merge_key(nodes: &[Node], strs: Strs<'_>, tags: &[Tag], k: NodeId) -> bool {
-    let node = &nodes[deref(nodes, k).0 as usize];
+    let node = &nodes[deref_in(nodes, k).0 as usize];
     let Kind::Scalar { text, value, .. } = &node.kind else {
         return false;
     };

@@ -242,10 +242,7 @@ impl Doc {
     }
     /// Follows an alias to the node it refers to.
     pub fn deref(&self, id: NodeId) -> NodeId {
-        match self.node(id).kind {
-            Kind::Alias { target } => target,
-            _ => id,
-        }
+        deref_in(&self.nodes, id)
     }
     pub fn is_alias(&self, id: NodeId) -> bool {
         matches!(self.node(id).kind, Kind::Alias { .. })
@@ -357,7 +354,8 @@ impl Doc {
     }
 }
 
-fn deref_in(nodes: &[Node], id: NodeId) -> NodeId {
+/// The node an alias refers to (any other node is itself).
+pub(crate) fn deref_in(nodes: &[Node], id: NodeId) -> NodeId {
     match nodes[id.0 as usize].kind {
         Kind::Alias { target } => target,
         _ => id,
