@@ -2,10 +2,10 @@
 //! `!reference`, `default:`/`inherit` and `parallel`, each value with its [`Origin`]. Rules read
 //! only this.
 
-mod build;
+mod builder;
 pub mod variables;
 
-pub use build::{build, flatten};
+pub use builder::{build, flatten};
 
 use crate::resolve::value::{Chain, Loc, RValue};
 use std::rc::Rc;

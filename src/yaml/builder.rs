@@ -3,8 +3,8 @@
 //! entries ([`super::merge`]) and each collection its alias-expanded height and size
 //! ([`super::limits`]).
 
-use super::limits::{DEEP, HUGE, Limits};
-use super::merge::is_merge_key;
+use super::limits::{self, Cost, DEEP, HUGE, Limits};
+use super::merge::{is_merge_key, merge_entries};
 use super::scalar::{Value, resolve_plain};
 use super::{Doc, Kind, Node, NodeId, StrRef, Style, Tag, ValueId};
 use crate::diagnostic::Diagnostic;
@@ -47,12 +47,12 @@ impl CharToByte {
 /// A child of an open collection, with what it costs once aliases are expanded: its nesting
 /// height and a lower bound of the memory Ruby allocates for it.
 #[derive(Clone, Copy)]
-pub(super) struct Child {
-    pub(super) node: NodeId,
-    pub(super) height: u32,
-    pub(super) size: u64,
+struct Child {
+    node: NodeId,
+    height: u32,
+    size: u64,
     /// A `!reference` is at or below this node (aliases followed).
-    pub(super) has_ref: bool,
+    has_ref: bool,
 }
 
 struct Frame {
@@ -62,30 +62,26 @@ struct Frame {
 }
 
 pub(super) struct Builder<'t> {
-    pub(super) file: FileId,
+    file: FileId,
     /// The chunk being parsed, which starts at byte `base` of `source`.
-    pub(super) text: &'t str,
-    pub(super) source: &'t str,
-    pub(super) base: u32,
-    pub(super) limits: Limits,
+    text: &'t str,
+    source: &'t str,
+    base: u32,
+    limits: Limits,
     c2b: CharToByte,
-    pub(super) doc: Doc,
+    doc: Doc,
     stack: Vec<Frame>,
-    pub(super) tmp: Vec<Child>,
+    tmp: Vec<Child>,
     /// saphyr's anchor ids → the node carrying the anchor.
-    pub(super) anchors: Vec<Option<NodeId>>,
+    anchors: Vec<Option<NodeId>>,
     /// Height, size and `!reference` presence of anchored nodes (what an alias to them
     /// brings); absent while open.
-    pub(super) anchored: HashMap<NodeId, (u32, u64, bool)>,
-    /// The same without alias expansion: what the text itself costs.
-    pub(super) physical_size: u64,
-    /// The first node found deeper than the limit, and the alias that made it so.
-    pub(super) too_deep_at: Option<(NodeId, Option<NodeId>)>,
-    /// The alias that expands to the most memory.
-    pub(super) biggest_alias: Option<(NodeId, u64)>,
-    pub(super) diags: Vec<Diagnostic>,
+    anchored: HashMap<NodeId, (u32, u64, bool)>,
+    /// What the document costs, for GitLab's limits.
+    cost: Cost,
+    diags: Vec<Diagnostic>,
     /// A value of a class GitLab's loader refuses was found: the file fails to load.
-    pub(super) refused: bool,
+    refused: bool,
 }
 
 impl<'t> Builder<'t> {
@@ -112,9 +108,7 @@ impl<'t> Builder<'t> {
             tmp: Vec::new(),
             anchors: vec![None],
             anchored: HashMap::new(),
-            physical_size: 0,
-            too_deep_at: None,
-            biggest_alias: None,
+            cost: Cost::default(),
             diags: Vec::new(),
             refused: false,
         }
@@ -127,7 +121,7 @@ impl<'t> Builder<'t> {
         )
     }
 
-    pub(super) fn intern(&mut self, s: &str) -> StrRef {
+    fn intern(&mut self, s: &str) -> StrRef {
         let start = self.doc.strings.len() as u32;
         self.doc.strings.push_str(s);
         StrRef::in_buffer(start, s.len() as u32)
@@ -207,15 +201,15 @@ impl<'t> Builder<'t> {
                         .unwrap_or((DEEP, HUGE, false));
                     let depth = self.stack.len() as u32;
                     if depth.saturating_add(height) > self.limits.max_depth
-                        && self.too_deep_at.is_none()
+                        && self.cost.too_deep_at.is_none()
                     {
                         // The alias is the node about to be added.
                         let id = NodeId(self.doc.nodes.len() as u32);
-                        self.too_deep_at = Some((target, Some(id)));
+                        self.cost.too_deep_at = Some((target, Some(id)));
                     }
                     let id = self.add_node(span, Kind::Alias { target }, 0, 0);
-                    if self.biggest_alias.is_none_or(|(_, s)| size > s) {
-                        self.biggest_alias = Some((id, size));
+                    if self.cost.biggest_alias.is_none_or(|(_, s)| size > s) {
+                        self.cost.biggest_alias = Some((id, size));
                     }
                     self.mark_ref(id, has_ref);
                     Some(Child {
@@ -252,7 +246,7 @@ impl<'t> Builder<'t> {
                     let value = self.value_id(typed);
                     let kind = Kind::Scalar { text, style, value };
                     let id = self.add_node(span, kind, tag, anchor);
-                    self.physical_size += size;
+                    self.cost.physical_size += size;
                     let has_ref = tag == 1;
                     self.mark_ref(id, has_ref);
                     if anchor > 0 {
@@ -290,9 +284,10 @@ impl<'t> Builder<'t> {
                         is_map,
                         tmp_start: self.tmp.len(),
                     });
-                    if self.stack.len() as u32 > self.limits.max_depth && self.too_deep_at.is_none()
+                    if self.stack.len() as u32 > self.limits.max_depth
+                        && self.cost.too_deep_at.is_none()
                     {
-                        self.too_deep_at = Some((id, None));
+                        self.cost.too_deep_at = Some((id, None));
                     }
                     None
                 }
@@ -316,7 +311,18 @@ impl<'t> Builder<'t> {
                 }
             }
         }
-        let over_limit = ok && !self.refused && root.is_some_and(|r| self.check_limits(r));
+        let over_limit = ok
+            && !self.refused
+            && root.is_some_and(|r| {
+                limits::check(
+                    &mut self.doc,
+                    self.file,
+                    &self.limits,
+                    &self.cost,
+                    (r.node, r.height, r.size),
+                    &mut self.diags,
+                )
+            });
         let ok = ok && !self.refused;
         (self.doc, self.diags, ok, over_limit)
     }
@@ -483,7 +489,8 @@ impl<'t> Builder<'t> {
             }
             let pairs_start = self.doc.pairs.len() as u32;
             self.doc.pairs.extend_from_slice(&pairs);
-            let eff = self.merge_entries(&pairs);
+            let (eff, refused) = merge_entries(&mut self.doc, self.file, &pairs, &mut self.diags);
+            self.refused |= refused;
             own = 40 + 16 * eff.len() as u64;
             let eff_start = self.doc.eff.len() as u32;
             let eff_len = eff.len() as u32;
@@ -507,7 +514,7 @@ impl<'t> Builder<'t> {
                 len: children.len() as u32,
             };
         }
-        self.physical_size += own;
+        self.cost.physical_size += own;
         let has_ref = self.doc.tags[self.doc.nodes[idx].tag as usize] == Tag::Reference
             || children.iter().any(|c| c.has_ref);
         self.mark_ref(frame.node, has_ref);

@@ -2,9 +2,10 @@
 //! depth and memory of the loaded value with aliases expanded (`max_yaml_depth`, the parsed
 //! size), which make an alias bomb cost nothing to detect.
 
-use super::builder::{Builder, Child};
+use super::{Doc, NodeId};
+use crate::diagnostic::Diagnostic;
 use crate::rules::{yaml_too_deep, yaml_too_large};
-use crate::source::Span;
+use crate::source::{FileId, Span};
 
 /// GitLab's limits for one YAML file (instance settings `max_yaml_size_bytes`, `max_yaml_depth`).
 #[derive(Clone, Copy, Debug)]
@@ -26,44 +27,60 @@ impl Default for Limits {
 pub(super) const DEEP: u32 = 1 << 30;
 pub(super) const HUGE: u64 = 1 << 62;
 
-impl Builder<'_> {
-    /// Reports GitLab's depth and size limits for the document whose root is `root`; true when
-    /// it is over one.
-    pub(super) fn check_limits(&mut self, root: Child) -> bool {
-        if root.height > self.limits.max_depth {
-            let (at, via) = self.too_deep_at.unwrap_or((root.node, None));
-            let primary = via.unwrap_or(at);
-            let anchor =
-                (via.is_some() && at != primary).then(|| self.doc.nodes[at.0 as usize].span);
-            self.diags.push(yaml_too_deep::too_deep(
-                self.file,
-                self.doc.nodes[primary.0 as usize].span,
-                self.limits.max_depth,
-                via.is_some(),
-                anchor,
-            ));
-            self.doc.root = None;
-            return true;
-        }
-        if root.size > self.limits.max_bytes {
-            let bomb = root.size / 8 > self.physical_size.max(1);
-            let via = self.biggest_alias.filter(|_| bomb).map(|(a, _)| a);
-            self.diags.push(yaml_too_large::parsed(
-                self.file,
-                match via {
-                    Some(a) => self.doc.nodes[a.0 as usize].span,
-                    None => Span::empty(self.doc.nodes[root.node.0 as usize].span.start),
-                },
-                (root.size < HUGE).then_some(root.size),
-                self.limits.max_bytes,
-                bomb,
-                via.is_some(),
-            ));
-            if bomb {
-                self.doc.root = None;
-            }
-            return true;
-        }
-        false
+/// What the builder learns about the cost of a document while it reads it.
+#[derive(Default)]
+pub(super) struct Cost {
+    /// What the text costs without alias expansion.
+    pub physical_size: u64,
+    /// The first node found deeper than the limit, and the alias that made it so.
+    pub too_deep_at: Option<(NodeId, Option<NodeId>)>,
+    /// The alias that expands to the most memory.
+    pub biggest_alias: Option<(NodeId, u64)>,
+}
+
+/// Reports GitLab's depth and size limits for the document of `file` whose root is `root`,
+/// with alias-expanded `height` and `size`; true when it is over one. A document GitLab would
+/// not even build (too deep, or an alias bomb) loses its root.
+pub(super) fn check(
+    doc: &mut Doc,
+    file: FileId,
+    limits: &Limits,
+    cost: &Cost,
+    (root, height, size): (NodeId, u32, u64),
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    if height > limits.max_depth {
+        let (at, via) = cost.too_deep_at.unwrap_or((root, None));
+        let primary = via.unwrap_or(at);
+        let anchor = (via.is_some() && at != primary).then(|| doc.nodes[at.0 as usize].span);
+        diags.push(yaml_too_deep::too_deep(
+            file,
+            doc.nodes[primary.0 as usize].span,
+            limits.max_depth,
+            via.is_some(),
+            anchor,
+        ));
+        doc.root = None;
+        return true;
     }
+    if size > limits.max_bytes {
+        let bomb = size / 8 > cost.physical_size.max(1);
+        let via = cost.biggest_alias.filter(|_| bomb).map(|(a, _)| a);
+        diags.push(yaml_too_large::parsed(
+            file,
+            match via {
+                Some(a) => doc.nodes[a.0 as usize].span,
+                None => Span::empty(doc.nodes[root.0 as usize].span.start),
+            },
+            (size < HUGE).then_some(size),
+            limits.max_bytes,
+            bomb,
+            via.is_some(),
+        ));
+        if bomb {
+            doc.root = None;
+        }
+        return true;
+    }
+    false
 }

@@ -2,122 +2,128 @@
 //! inline mapping, or a list of them, earlier items winning), duplicate keys last-wins at the
 //! first key's position, each merged entry recording the `<<` it came through ([`Via`]).
 
-use super::builder::Builder;
 use super::{
     Doc, Entry, KeyIdent, Kind, Node, NodeId, Strs, Tag, ValueId, Via, ViaId, deref_in, key_ident,
 };
+use crate::diagnostic::Diagnostic;
 use crate::rules::{duplicate_key, yaml_syntax};
+use crate::source::FileId;
 use std::collections::HashMap;
 
-impl Builder<'_> {
-    /// Psych's `revive_hash`: `<<` merges applied where they stand, duplicate keys last-wins at
-    /// the first key's position.
-    pub(super) fn merge_entries(&mut self, pairs: &[(NodeId, NodeId)]) -> Vec<Entry> {
-        let Doc {
-            source,
-            nodes,
-            strings,
-            values,
-            tags,
-            eff,
-            vias,
-            items,
-            ..
-        } = &mut self.doc;
-        let strs = Strs {
-            source,
-            strings,
-            values,
-        };
-        let mut out = OrderedEntries::default();
-        for &(k, v) in pairs {
-            if is_merge_key(nodes, strs, tags, k) {
-                let vd = deref_in(nodes, v);
-                let reference = tags[nodes[vd.0 as usize].tag as usize] == Tag::Reference;
-                match &nodes[vd.0 as usize].kind {
-                    // `<<: !reference [...]`: Psych calls `reverse_each` on the Reference object
-                    // and the load fails with NoMethodError.
-                    Kind::Seq { .. } if reference && vd == v => {
-                        self.refused = true;
-                        self.diags.push(yaml_syntax::merge_of_reference(
-                            self.file,
-                            nodes[v.0 as usize].span,
-                        ));
+/// Psych's `revive_hash` for the mapping of `file` whose pairs are `pairs`: `<<` merges applied
+/// where they stand, duplicate keys last-wins at the first key's position. Returns the
+/// effective entries, and whether the merge makes the file fail to load.
+pub(super) fn merge_entries(
+    doc: &mut Doc,
+    file: FileId,
+    pairs: &[(NodeId, NodeId)],
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<Entry>, bool) {
+    let mut refused = false;
+    let Doc {
+        source,
+        nodes,
+        strings,
+        values,
+        tags,
+        eff,
+        vias,
+        items,
+        ..
+    } = doc;
+    let strs = Strs {
+        source,
+        strings,
+        values,
+    };
+    let mut out = OrderedEntries::default();
+    for &(k, v) in pairs {
+        if is_merge_key(nodes, strs, tags, k) {
+            let vd = deref_in(nodes, v);
+            let reference = tags[nodes[vd.0 as usize].tag as usize] == Tag::Reference;
+            match &nodes[vd.0 as usize].kind {
+                // `<<: !reference [...]`: Psych calls `reverse_each` on the Reference object
+                // and the load fails with NoMethodError.
+                Kind::Seq { .. } if reference && vd == v => {
+                    refused = true;
+                    diags.push(yaml_syntax::merge_of_reference(
+                        file,
+                        nodes[v.0 as usize].span,
+                    ));
+                }
+                // `<<: *alias` or `<<: {inline}`: Hash#merge! (a Reference is not a Hash).
+                Kind::Map { .. } if !reference => {
+                    let src = map_entries(nodes, eff, vd);
+                    let mut cache = ViaCache::new(k, v);
+                    for e in src {
+                        let via = cache.get(vias, e.via);
+                        out.set(
+                            key_ident(nodes, strs, e.key),
+                            Entry {
+                                key: e.key,
+                                value: e.value,
+                                via: Some(via),
+                            },
+                            false,
+                        );
                     }
-                    // `<<: *alias` or `<<: {inline}`: Hash#merge! (a Reference is not a Hash).
-                    Kind::Map { .. } if !reference => {
-                        let src = map_entries(nodes, eff, vd);
-                        let mut cache = ViaCache::new(k, v);
-                        for e in src {
-                            let via = cache.get(vias, e.via);
-                            out.set(
-                                key_ident(nodes, strs, e.key),
-                                Entry {
-                                    key: e.key,
-                                    value: e.value,
-                                    via: Some(via),
-                                },
-                                false,
-                            );
+                    continue;
+                }
+                // `<<: [*a, *b]` written as a sequence (not an alias to one): every item
+                // must be a mapping; earlier items win.
+                Kind::Seq { start, len } if vd == v => {
+                    let list = &items[*start as usize..(*start + *len) as usize];
+                    let is_hash = |i: NodeId| {
+                        let d = deref_in(nodes, i);
+                        matches!(nodes[d.0 as usize].kind, Kind::Map { .. })
+                            && tags[nodes[d.0 as usize].tag as usize] != Tag::Reference
+                    };
+                    if list.iter().all(|&i| is_hash(i)) {
+                        let mut h = OrderedEntries::default();
+                        for &item in list.iter().rev() {
+                            let mut cache = ViaCache::new(k, item);
+                            for e in map_entries(nodes, eff, deref_in(nodes, item)) {
+                                let via = cache.get(vias, e.via);
+                                h.set(
+                                    key_ident(nodes, strs, e.key),
+                                    Entry {
+                                        key: e.key,
+                                        value: e.value,
+                                        via: Some(via),
+                                    },
+                                    false,
+                                );
+                            }
+                        }
+                        for (ident, e) in h.idents.into_iter().zip(h.entries) {
+                            out.set(ident, e, false);
                         }
                         continue;
                     }
-                    // `<<: [*a, *b]` written as a sequence (not an alias to one): every item
-                    // must be a mapping; earlier items win.
-                    Kind::Seq { start, len } if vd == v => {
-                        let list = &items[*start as usize..(*start + *len) as usize];
-                        let is_hash = |i: NodeId| {
-                            let d = deref_in(nodes, i);
-                            matches!(nodes[d.0 as usize].kind, Kind::Map { .. })
-                                && tags[nodes[d.0 as usize].tag as usize] != Tag::Reference
-                        };
-                        if list.iter().all(|&i| is_hash(i)) {
-                            let mut h = OrderedEntries::default();
-                            for &item in list.iter().rev() {
-                                let mut cache = ViaCache::new(k, item);
-                                for e in map_entries(nodes, eff, deref_in(nodes, item)) {
-                                    let via = cache.get(vias, e.via);
-                                    h.set(
-                                        key_ident(nodes, strs, e.key),
-                                        Entry {
-                                            key: e.key,
-                                            value: e.value,
-                                            via: Some(via),
-                                        },
-                                        false,
-                                    );
-                                }
-                            }
-                            for (ident, e) in h.idents.into_iter().zip(h.entries) {
-                                out.set(ident, e, false);
-                            }
-                            continue;
-                        }
-                    }
-                    _ => {}
                 }
-            }
-            let ident = key_ident(nodes, strs, k);
-            if let Some(prev) = out.set(
-                ident,
-                Entry {
-                    key: k,
-                    value: v,
-                    via: None,
-                },
-                true,
-            ) {
-                let name = key_ident(nodes, strs, k).display().into_owned();
-                self.diags.push(duplicate_key::duplicate(
-                    self.file,
-                    nodes[k.0 as usize].span,
-                    nodes[prev.0 as usize].span,
-                    &name,
-                ));
+                _ => {}
             }
         }
-        out.entries
+        let ident = key_ident(nodes, strs, k);
+        if let Some(prev) = out.set(
+            ident,
+            Entry {
+                key: k,
+                value: v,
+                via: None,
+            },
+            true,
+        ) {
+            let name = key_ident(nodes, strs, k).display().into_owned();
+            diags.push(duplicate_key::duplicate(
+                file,
+                nodes[k.0 as usize].span,
+                nodes[prev.0 as usize].span,
+                &name,
+            ));
+        }
     }
+    (out.entries, refused)
 }
 
 fn map_entries(nodes: &[Node], eff: &[Entry], id: NodeId) -> Vec<Entry> {
