@@ -273,3 +273,15 @@ fn every_documented_cachelint_command_runs() {
         }
     }
 }
+
+#[test]
+fn the_worked_example_of_the_architecture_page_is_the_real_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/architecture.md")).expect("doc");
+    let file = std::fs::read_to_string(root.join("src/rules/too_many_fallback_keys.rs"))
+        .expect("rule file");
+    assert!(
+        blocks(&doc, "rust").contains(&file.as_str()),
+        "docs/architecture.md must show src/rules/too_many_fallback_keys.rs as it is"
+    );
+}
