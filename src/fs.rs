@@ -5,6 +5,7 @@
 //! What may be read is decided above this trait (`load`): nothing outside the project, no link
 //! out of it, nothing but regular files. Every implementation gets those guarantees.
 
+use crate::util::paths::normalize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -151,7 +152,7 @@ impl<'a> Memory<'a> {
     }
 
     fn absolute(&self, p: &Path) -> PathBuf {
-        lexical(&self.cwd.join(p))
+        normalize(&self.cwd.join(p))
     }
 
     /// Resolves the links of this layer in `p`, component by component (at most 40 hops, as
@@ -168,7 +169,7 @@ impl<'a> Memory<'a> {
                     for rest in &comps[i + 1..] {
                         next.push(rest.as_os_str());
                     }
-                    path = lexical(&next);
+                    path = normalize(&next);
                     continue 'again;
                 }
             }
@@ -181,21 +182,6 @@ impl<'a> Memory<'a> {
         self.dirs.iter().any(|d| d.starts_with(p))
             || self.files.keys().any(|f| f.starts_with(p) && f != p)
     }
-}
-
-/// `.` and `..` resolved without a file system.
-fn lexical(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 fn not_found(p: &Path) -> io::Error {

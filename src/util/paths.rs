@@ -3,14 +3,20 @@
 
 use std::path::{Component, Path, PathBuf};
 
-/// Resolves `.` and `..` without touching the file system.
+/// Resolves `.` and `..` without touching the file system. `..` at the root stays at the root
+/// (as the kernel has it); a relative path keeps the `..` it cannot resolve.
 pub fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
             Component::ParentDir => {
-                if !out.pop() {
+                let at_root = out.has_root() && out.parent().is_none();
+                let above = out.as_os_str().is_empty()
+                    || out.components().next_back() == Some(Component::ParentDir);
+                if above {
                     out.push("..");
+                } else if !at_root {
+                    out.pop();
                 }
             }
             Component::CurDir => {}
@@ -61,6 +67,8 @@ mod tests {
     fn normalizes_as_text() {
         assert_eq!(normalize(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
         assert_eq!(normalize(Path::new("../x")), PathBuf::from("../x"));
+        assert_eq!(normalize(Path::new("a/../../x")), PathBuf::from("../x"));
+        assert_eq!(normalize(Path::new("/../x")), PathBuf::from("/x"));
         assert_eq!(project_relative("./build//out/"), "build/out");
         assert_eq!(project_relative("$CI_PROJECT_DIR/.cache/pip"), ".cache/pip");
         assert!(within("build/x", "build") && within("build", "build"));
