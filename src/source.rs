@@ -65,14 +65,16 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(path: PathBuf, rel_path: String, text: impl Into<Arc<str>>) -> SourceFile {
         let text: Arc<str> = text.into();
+        // Lines end at `\n`, `\r\n` or a lone `\r`, as editors and the language server
+        // protocol count them.
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0);
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
+        let b = text.as_bytes();
+        for (i, &c) in b.iter().enumerate() {
+            if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
+                line_starts.push(i as u32 + 1);
+            }
+        }
         SourceFile {
             path,
             rel_path,
@@ -87,7 +89,7 @@ impl SourceFile {
     }
 
     /// The 0-based line index containing byte `offset`.
-    fn line_index(&self, offset: u32) -> usize {
+    pub fn line_index(&self, offset: u32) -> usize {
         match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
@@ -102,10 +104,15 @@ impl SourceFile {
 
     /// The text of 1-based `line`, without its line break.
     pub fn line_text(&self, line: u32) -> &str {
-        let start = self.line_start(line) as usize;
-        let rest = &self.text[start..];
-        let end = rest.find('\n').unwrap_or(rest.len());
-        rest[..end].strip_suffix('\r').unwrap_or(&rest[..end])
+        let i = (line.max(1) as usize - 1).min(self.line_starts.len() - 1);
+        let start = self.line_starts[i] as usize;
+        let end = self
+            .line_starts
+            .get(i + 1)
+            .map_or(self.text.len(), |&e| e as usize);
+        let t = &self.text[start..end];
+        let t = t.strip_suffix('\n').unwrap_or(t);
+        t.strip_suffix('\r').unwrap_or(t)
     }
 
     /// Converts a byte offset (clamped to the text, snapped back to a character boundary).

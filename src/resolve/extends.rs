@@ -3,8 +3,10 @@
 //! one and the job wins last. Parents are extended first, so chains work, across included files.
 //! Errors (each aborts the pipeline in GitLab) are reported and the offending parent skipped.
 
+use super::Budget;
 use super::value::{Ctx, REntry, RValue, Step};
 use crate::diagnostic::Diagnostic;
+use crate::rules::expansion_too_large::{self, Through};
 use crate::rules::{extends_cycle, extends_too_deep, invalid_extends, unknown_extends};
 use crate::source::Loc;
 use crate::util::suggest::did_you_mean;
@@ -23,6 +25,7 @@ struct Extender<'c, 'a> {
     ctx: &'c Ctx<'a>,
     top: &'c [REntry],
     index: &'c HashMap<String, usize>,
+    budget: &'c mut Budget,
     state: Vec<State>,
     cycles: HashSet<Vec<usize>>,
     /// Parents that may come from an unreadable include: reported once each, at first use.
@@ -35,20 +38,21 @@ pub fn apply_extends(
     ctx: &Ctx<'_>,
     top: Vec<REntry>,
     index: &HashMap<String, usize>,
+    budget: &mut Budget,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<REntry> {
     let mut ex = Extender {
         ctx,
         top: &top,
         index,
+        budget,
         state: top.iter().map(|_| State::Todo).collect(),
         cycles: HashSet::new(),
         unverifiable: HashMap::new(),
         diags: Vec::new(),
     };
-    let mut stack = Vec::new();
     for i in 0..top.len() {
-        ex.resolve(i, &mut stack);
+        ex.resolve(i);
     }
     ex.report_unverifiable();
     let values: Vec<RValue> = ex
@@ -93,76 +97,150 @@ pub fn parent_names(ctx: &Ctx<'_>, ext: &RValue) -> (Vec<(String, Loc)>, Vec<Loc
     (names, invalid)
 }
 
+/// An entry whose parents are being merged: the walk keeps these on its own stack instead of
+/// recursing, so a chain of any length costs no call stack.
+struct Frame {
+    entry: usize,
+    name: String,
+    /// Where `extends:` is written.
+    ext_at: Option<Loc>,
+    parents: Vec<(String, Loc)>,
+    next: usize,
+    acc: Option<RValue>,
+    height: u32,
+}
+
 impl Extender<'_, '_> {
-    fn resolve(&mut self, i: usize, stack: &mut Vec<usize>) -> Option<(RValue, u32)> {
-        match &self.state[i] {
-            State::Done(v, h) => return Some((v.clone(), *h)),
-            State::InProgress => return None,
-            State::Todo => {}
-        }
+    /// Starts an entry: `None` when it has no `extends` (it is done at once).
+    fn open(&mut self, i: usize) -> Option<Frame> {
         let ctx = self.ctx;
         let entry = &self.top[i];
-        let name = ctx.key(entry).into_owned();
-        let own = entry.value.clone();
-        let ext = ctx.is_map(&own).then(|| ctx.get(&own, "extends")).flatten();
+        let own = &entry.value;
+        let ext = ctx.is_map(own).then(|| ctx.get(own, "extends")).flatten();
         let Some(ext) = ext else {
             self.state[i] = State::Done(own.clone(), 0);
-            return Some((own, 0));
+            return None;
         };
+        let name = ctx.key(entry).into_owned();
         let (parents, invalid) = parent_names(ctx, &ext.value);
         for l in invalid {
             self.diags.push(invalid_extends::not_a_name(l, &name));
         }
         self.state[i] = State::InProgress;
-        stack.push(i);
-        let mut acc: Option<RValue> = None;
-        let mut height = 0;
-        for (parent, site) in parents {
-            let Some(&j) = self.index.get(&parent) else {
-                self.unknown(i, &parent, site);
-                continue;
-            };
-            if let Some(pos) = stack.iter().position(|&k| k == j) {
-                self.cycle(&stack[pos..], site);
-                continue;
-            }
-            let Some((pv, ph)) = self.resolve(j, stack) else {
-                continue;
-            };
-            if !ctx.is_map(&pv) {
-                self.diags.push(invalid_extends::parent_not_a_mapping(
-                    site,
-                    &name,
-                    &parent,
-                    ctx.loc(&pv),
-                ));
-                continue;
-            }
-            height = height.max(ph + 1);
-            let step = Step::Extends {
-                child: ctx.name(&name),
-                parent: ctx.name(&parent),
-                site,
-            };
-            let pv = ctx.with_step(pv, &step);
-            acc = Some(match acc {
-                None => pv,
-                Some(a) => ctx.deep_merge(a, pv),
-            });
+        Some(Frame {
+            entry: i,
+            name,
+            ext_at: ctx.loc(&ext.value),
+            parents,
+            next: 0,
+            acc: None,
+            height: 0,
+        })
+    }
+
+    /// Resolves entry `i` and every ancestor it needs, depth first, without recursion.
+    fn resolve(&mut self, i: usize) {
+        if !matches!(self.state[i], State::Todo) {
+            return;
         }
-        stack.pop();
-        if height > MAX_NESTING
-            && let Some(l) = ctx.loc(&ext.value)
+        let Some(first) = self.open(i) else {
+            return;
+        };
+        let mut frames = vec![first];
+        while let Some(top) = frames.last_mut() {
+            if top.next >= top.parents.len() {
+                let Some(f) = frames.pop() else { break };
+                self.close(f);
+                continue;
+            }
+            let (parent, site) = top.parents[top.next].clone();
+            let Some(&j) = self.index.get(&parent) else {
+                top.next += 1;
+                let child = top.entry;
+                self.unknown(child, &parent, site);
+                continue;
+            };
+            match &self.state[j] {
+                State::InProgress => {
+                    top.next += 1;
+                    let pos = frames.iter().position(|f| f.entry == j).unwrap_or(0);
+                    let members: Vec<usize> = frames[pos..].iter().map(|f| f.entry).collect();
+                    self.cycle(&members, site);
+                }
+                State::Done(..) => {
+                    top.next += 1;
+                    let State::Done(pv, ph) = &self.state[j] else {
+                        continue;
+                    };
+                    let (pv, ph) = (pv.clone(), *ph);
+                    let Some(top) = frames.last_mut() else { break };
+                    self.absorb(top, &parent, site, pv, ph);
+                }
+                State::Todo => {
+                    // The parent first; this frame takes it when it is done (next is not
+                    // advanced, so the same parent is read again, then done).
+                    if let Some(f) = self.open(j) {
+                        frames.push(f);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Merges a done parent `pv` (with `ph` levels above it) into the frame's accumulator.
+    fn absorb(&mut self, f: &mut Frame, parent: &str, site: Loc, pv: RValue, ph: u32) {
+        let ctx = self.ctx;
+        if !ctx.is_map(&pv) {
+            self.diags.push(invalid_extends::parent_not_a_mapping(
+                site,
+                &f.name,
+                parent,
+                ctx.loc(&pv),
+            ));
+            return;
+        }
+        f.height = f.height.max(ph + 1);
+        // Copying the parent into this entry costs its size: bounded by the budget.
+        if !self.budget.charge(ctx.weight(&pv)) {
+            if !self.budget.reported {
+                self.budget.reported = true;
+                self.diags.push(expansion_too_large::too_large(
+                    site,
+                    Through::Extends,
+                    self.budget.limit,
+                    &f.name,
+                ));
+            }
+            return;
+        }
+        let step = Step::Extends {
+            child: ctx.name(&f.name),
+            parent: ctx.name(parent),
+            site,
+        };
+        let pv = ctx.with_step(pv, &step);
+        f.acc = Some(match f.acc.take() {
+            None => pv,
+            Some(a) => ctx.deep_merge(a, pv),
+        });
+    }
+
+    /// Finishes an entry: its own content over its merged parents. Too many levels above it
+    /// are reported once per chain, at the entry where the chain crosses the limit.
+    fn close(&mut self, f: Frame) {
+        let ctx = self.ctx;
+        if f.height == MAX_NESTING + 1
+            && let Some(l) = f.ext_at
         {
             self.diags
-                .push(extends_too_deep::too_deep(l, &name, height));
+                .push(extends_too_deep::too_deep(l, &f.name, f.height));
         }
-        let result = match acc {
+        let own = self.top[f.entry].value.clone();
+        let result = match f.acc {
             None => own,
             Some(a) => ctx.deep_merge(a, own),
         };
-        self.state[i] = State::Done(result.clone(), height);
-        Some((result, height))
+        self.state[f.entry] = State::Done(result, f.height);
     }
 
     fn unknown(&mut self, i: usize, parent: &str, site: Loc) {

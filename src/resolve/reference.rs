@@ -4,8 +4,10 @@
 //! `null` or `false` one, a path through a non-mapping, or a cycle fails the pipeline in GitLab;
 //! cachelint reports it and leaves the reference in place.
 
+use super::Budget;
 use super::value::{Chain, Ctx, REntry, RKind, RValue, Step};
 use crate::diagnostic::Diagnostic;
+use crate::rules::expansion_too_large::{self, MAX_DEPTH, Through};
 use crate::rules::invalid_reference::{self, Shape};
 use crate::rules::reference_cycle;
 use crate::rules::unresolved_reference::{self, Missing};
@@ -18,8 +20,10 @@ struct Resolver<'c, 'a> {
     ctx: &'c Ctx<'a>,
     top: &'c [REntry],
     index: &'c HashMap<String, usize>,
-    /// Resolved targets by path, so a template referenced by many jobs is resolved once.
-    memo: HashMap<Vec<String>, Option<RValue>>,
+    budget: &'c mut Budget,
+    /// Resolved targets by path, with what copying them costs, so a template referenced by
+    /// many jobs is resolved once.
+    memo: HashMap<Vec<String>, Option<(RValue, u64)>>,
     /// The references being resolved (cycle detection).
     stack: Vec<Vec<String>>,
     diags: Vec<Diagnostic>,
@@ -32,6 +36,7 @@ pub fn resolve_references(
     ctx: &Ctx<'_>,
     top: Vec<REntry>,
     index: &HashMap<String, usize>,
+    budget: &mut Budget,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<REntry> {
     if !top.iter().any(|e| ctx.contains_reference(&e.value)) {
@@ -41,6 +46,7 @@ pub fn resolve_references(
         ctx,
         top: &top,
         index,
+        budget,
         memo: HashMap::new(),
         stack: Vec::new(),
         diags: Vec::new(),
@@ -121,22 +127,35 @@ impl Resolver<'_, '_> {
                 .push(reference_cycle::cycle(site, &path, &chain, &self.current));
             return v;
         }
+        if self.stack.len() >= MAX_DEPTH {
+            self.too_large(site, Through::Depth);
+            return v;
+        }
+        if !self.memo.contains_key(&path) {
+            let target = self.dig(&path);
+            let r = match target {
+                Some(t) => {
+                    self.stack.push(path.clone());
+                    let r = self.value(t);
+                    self.stack.pop();
+                    let w = ctx.weight(&r);
+                    Some((r, w))
+                }
+                None => None,
+            };
+            self.memo.insert(path.clone(), r);
+        }
+        // Each use copies the target: what it costs is spent from the budget first.
         let resolved = match self.memo.get(&path) {
-            Some(r) => r.clone(),
-            None => {
-                let target = self.dig(&path);
-                let r = match target {
-                    Some(t) => {
-                        self.stack.push(path.clone());
-                        let r = self.value(t);
-                        self.stack.pop();
-                        Some(r)
-                    }
-                    None => None,
-                };
-                self.memo.insert(path.clone(), r.clone());
-                r
+            Some(Some((r, w))) => {
+                let w = *w;
+                if !self.budget.charge(w) {
+                    self.too_large(site, Through::Reference);
+                    return v;
+                }
+                Some(r.clone())
             }
+            _ => None,
         };
         match resolved {
             // The target moved by the reference, then by whatever moved the reference itself.
@@ -171,6 +190,19 @@ impl Resolver<'_, '_> {
         match ctx.scalar(&cur) {
             Some(Value::Null) | Some(Value::Bool(false)) => None,
             _ => Some(cur),
+        }
+    }
+
+    /// Expansion stops here; reported once for the whole configuration.
+    fn too_large(&mut self, at: Loc, through: Through) {
+        if !self.budget.reported {
+            self.budget.reported = true;
+            self.diags.push(expansion_too_large::too_large(
+                at,
+                through,
+                self.budget.limit,
+                &self.current,
+            ));
         }
     }
 

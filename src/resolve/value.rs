@@ -482,6 +482,16 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// How many values copying `v` copies: the entries and items resolution assembled (a node
+    /// as written is shared, and counts one).
+    pub fn weight(&self, v: &RValue) -> u64 {
+        match &v.kind {
+            RKind::Node(..) => 1,
+            RKind::Map(entries) => 1 + entries.iter().map(|e| self.weight(&e.value)).sum::<u64>(),
+            RKind::Seq(items) => 1 + items.iter().map(|i| self.weight(i)).sum::<u64>(),
+        }
+    }
+
     /// Whether resolving references could change this value.
     pub fn contains_reference(&self, v: &RValue) -> bool {
         match &v.kind {

@@ -9,7 +9,7 @@ use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::Downloads;
 use crate::model::variables::{display, expand_shell};
 use crate::util::paths::{project_relative, within};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub const RULE: RuleId = RuleId::declare(&RuleDecl {
     name: "cache-artifact-overlap",
@@ -25,34 +25,31 @@ fn is_glob(p: &str) -> bool {
     p.contains(['*', '?', '[', '{'])
 }
 
-/// Whether doublestar pattern `pattern` matches path `path` (`**` any number of directories,
-/// `*` and `?` within one, `[...]` classes, `{a,b}` alternatives).
-fn glob_match(pattern: &str, path: &str) -> bool {
-    // Compiling a regex costs far more than matching it, and the same few patterns are matched
-    // against every ancestor of every cached path: compile each pattern once.
-    thread_local! {
-        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, Option<regex::Regex>>> =
-            std::cell::RefCell::default();
-    }
-    COMPILED.with(|compiled| {
-        let mut compiled = compiled.borrow_mut();
-        if !compiled.contains_key(pattern) {
-            compiled.insert(
+/// Doublestar patterns compiled once per check (`**` any number of directories, `*` and `?`
+/// within one, `[...]` classes, `{a,b}` alternatives): the same few patterns are matched
+/// against every ancestor of every cached path.
+#[derive(Default)]
+pub struct Globs(HashMap<String, Option<regex::Regex>>);
+
+impl Globs {
+    fn matches(&mut self, pattern: &str, path: &str) -> bool {
+        if !self.0.contains_key(pattern) {
+            self.0.insert(
                 pattern.to_string(),
                 crate::util::glob::doublestar(pattern, true),
             );
         }
-        compiled
+        self.0
             .get(pattern)
             .and_then(Option::as_ref)
             .is_some_and(|r| r.is_match(path))
-    })
+    }
 }
 
 /// Whether the files under cache path `a` and artifact path `b` can meet: the same path, one
 /// inside the other (a directory path takes its whole subtree), or a pattern matching the
 /// other path or a directory above it.
-pub fn overlap(a: &str, b: &str) -> bool {
+pub fn overlap(globs: &mut Globs, a: &str, b: &str) -> bool {
     let (a, b) = (project_relative(a), project_relative(b));
     if a.is_empty() || b.is_empty() {
         return a == b;
@@ -61,16 +58,16 @@ pub fn overlap(a: &str, b: &str) -> bool {
     match (is_glob(&a), is_glob(&b)) {
         (false, false) => inside(&a, &b) || inside(&b, &a),
         (true, true) => a == b,
-        (true, false) => ancestors(&b).any(|p| glob_match(&a, p)) || glob_prefix_inside(&a, &b),
-        (false, true) => ancestors(&a).any(|p| glob_match(&b, p)) || glob_prefix_inside(&b, &a),
+        (true, false) => ancestors(&b).any(|p| globs.matches(&a, p)) || glob_prefix_inside(&a, &b),
+        (false, true) => ancestors(&a).any(|p| globs.matches(&b, p)) || glob_prefix_inside(&b, &a),
     }
 }
 
 /// Whether artifact path `artifact` takes everything under cache path `cached`.
-fn covers(artifact: &str, cached: &str) -> bool {
+fn covers(globs: &mut Globs, artifact: &str, cached: &str) -> bool {
     let (a, c) = (project_relative(artifact), project_relative(cached));
     if is_glob(&a) {
-        return ancestors(&c).any(|p| glob_match(&a, p));
+        return ancestors(&c).any(|p| globs.matches(&a, p));
     }
     within(&c, &a)
 }
@@ -95,6 +92,86 @@ fn glob_prefix_inside(pattern: &str, literal: &str) -> bool {
     }
 }
 
+/// An artifact path as some jobs upload it (expanded and normalised), with those jobs.
+struct ArtifactPath {
+    path: String,
+    /// (job, index of the path in the job's `artifacts:paths`), one per job.
+    jobs: Vec<(usize, usize)>,
+}
+
+/// The jobs whose artifacts overlap one cached path, indexed for every question a job asks.
+struct Overlapping {
+    /// (stage index, job, artifact path index), sorted: a prefix is every job of the earlier
+    /// stages.
+    by_stage: Vec<(usize, usize, usize)>,
+    /// Job → (artifact path index, stage index).
+    by_job: HashMap<usize, (usize, usize)>,
+    /// Per stage index `t`: the first three jobs (in configuration order) of the stages up
+    /// to `t`, to name in a message.
+    first: Vec<Vec<usize>>,
+}
+
+impl Overlapping {
+    fn new(mut list: Vec<(usize, usize, usize)>, stages: usize) -> Overlapping {
+        list.sort_unstable();
+        list.dedup_by_key(|x| x.1);
+        let by_job = list.iter().map(|&(s, k, ai)| (k, (ai, s))).collect();
+        let mut first: Vec<Vec<usize>> = vec![Vec::new(); stages + 1];
+        let mut acc: Vec<usize> = Vec::new();
+        let mut i = 0;
+        for (t, slot) in first.iter_mut().enumerate() {
+            while i < list.len() && list[i].0 <= t {
+                acc.push(list[i].1);
+                i += 1;
+            }
+            acc.sort_unstable();
+            acc.truncate(3);
+            slot.clone_from(&acc);
+        }
+        Overlapping {
+            by_stage: list,
+            by_job,
+            first,
+        }
+    }
+
+    /// The jobs job `ji` (of stage `stage`) downloads artifacts from that overlap the path:
+    /// the first three, and how many in all.
+    fn downloaded(&self, ji: usize, stage: usize, downloads: &Downloads) -> (Vec<usize>, usize) {
+        let listed = |list: &[usize]| {
+            let mut hits: Vec<usize> = list
+                .iter()
+                .copied()
+                .filter(|k| *k != ji && self.by_job.contains_key(k))
+                .collect();
+            hits.sort_unstable();
+            hits.dedup();
+            let n = hits.len();
+            hits.truncate(3);
+            (hits, n)
+        };
+        match downloads {
+            Downloads::Jobs(list) => listed(list),
+            Downloads::EarlierStages { only: Some(list) } => {
+                let earlier: Vec<usize> = list
+                    .iter()
+                    .copied()
+                    .filter(|k| self.by_job.get(k).is_some_and(|&(_, s)| s < stage))
+                    .collect();
+                listed(&earlier)
+            }
+            Downloads::EarlierStages { only: None } => {
+                let n = self.by_stage.partition_point(|&(s, _, _)| s < stage);
+                let first = match stage.checked_sub(1) {
+                    Some(t) => self.first.get(t).cloned().unwrap_or_default(),
+                    None => Vec::new(),
+                };
+                (first, n)
+            }
+        }
+    }
+}
+
 impl Rule for CacheArtifactOverlap {
     fn id(&self) -> RuleId {
         RULE
@@ -102,98 +179,128 @@ impl Rule for CacheArtifactOverlap {
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let jobs = &cx.pipeline.jobs;
-        // Every artifact path, expanded once, indexed by its first directory (patterns that
-        // start with a wildcard go to a list checked every time). Ordered, so that a cached
-        // pattern that visits every directory lists the jobs in the same order on every run.
-        let mut by_head: BTreeMap<String, Vec<(usize, usize, String)>> = BTreeMap::new();
-        let mut wild: Vec<(usize, usize, String)> = Vec::new();
+        let mut globs = Globs::default();
+        let stages = jobs.iter().map(|j| j.stage_index).max().unwrap_or(0);
+        // Every artifact path, expanded once per job instance, as distinct strings indexed by
+        // their first directory (patterns that start with a wildcard go to a list checked
+        // every time).
+        let mut arts: Vec<ArtifactPath> = Vec::new();
+        let mut art_index: HashMap<String, usize> = HashMap::new();
+        let mut by_head: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut wild: Vec<usize> = Vec::new();
         for (k, j) in jobs.iter().enumerate() {
             let Some(art) = &j.artifacts else { continue };
-            if art.paths.is_empty() {
-                continue;
-            }
-            // Each job `parallel` makes may expand its paths differently (matrix values).
-            let mut seen = std::collections::HashSet::new();
             for inst in 0..j.instances.len() {
                 let vars = cx.vars(k, inst);
                 for (ai, a) in art.paths.iter().enumerate() {
                     let expanded = project_relative(&display(&expand_shell(&a.value, &vars)));
-                    if !seen.insert((ai, expanded.clone())) {
-                        continue;
-                    }
-                    let head = expanded.split('/').next().unwrap_or("").to_string();
-                    if is_glob(&head) || head.is_empty() {
-                        wild.push((k, ai, expanded));
-                    } else {
-                        by_head.entry(head).or_default().push((k, ai, expanded));
+                    let id = match art_index.get(&expanded) {
+                        Some(&id) => id,
+                        None => {
+                            let id = arts.len();
+                            let head = expanded.split('/').next().unwrap_or("").to_string();
+                            if is_glob(&head) || head.is_empty() {
+                                wild.push(id);
+                            } else {
+                                by_head.entry(head).or_default().push(id);
+                            }
+                            art_index.insert(expanded.clone(), id);
+                            arts.push(ArtifactPath {
+                                path: expanded,
+                                jobs: Vec::new(),
+                            });
+                            id
+                        }
+                    };
+                    let list = &mut arts[id].jobs;
+                    if list.last().map(|x| x.0) != Some(k) {
+                        list.push((k, ai));
                     }
                 }
             }
         }
+        // Per cached path (as written, expanded), the jobs whose artifacts overlap it.
+        let mut memo: HashMap<String, Overlapping> = HashMap::new();
         for (ji, job) in jobs.iter().enumerate() {
             if job.caches.is_empty() {
                 continue;
             }
             let vars = cx.vars(ji, 0);
-            let downloads = &job.downloads;
-            let downloads_from = |k: usize| match downloads {
-                Downloads::Jobs(list) => list.contains(&k),
-                Downloads::EarlierStages { only } => {
-                    jobs[k].stage_index < job.stage_index
-                        && only.as_ref().is_none_or(|l| l.contains(&k))
-                }
-            };
             for cache in &job.caches {
                 for path in &cache.paths {
                     let cached = project_relative(&display(&expand_shell(&path.value, &vars)));
-                    let head = cached.split('/').next().unwrap_or("");
-                    let candidates: Vec<&(usize, usize, String)> = if is_glob(head) {
-                        by_head.values().flatten().chain(wild.iter()).collect()
-                    } else {
-                        by_head
-                            .get(head)
-                            .into_iter()
-                            .flatten()
-                            .chain(wild.iter())
-                            .collect()
+                    if !memo.contains_key(&cached) {
+                        let head = cached.split('/').next().unwrap_or("");
+                        let candidates: Vec<usize> = if is_glob(head) {
+                            by_head
+                                .values()
+                                .flatten()
+                                .chain(wild.iter())
+                                .copied()
+                                .collect()
+                        } else {
+                            by_head
+                                .get(head)
+                                .into_iter()
+                                .flatten()
+                                .chain(wild.iter())
+                                .copied()
+                                .collect()
+                        };
+                        let mut list = Vec::new();
+                        for id in candidates {
+                            if overlap(&mut globs, &cached, &arts[id].path) {
+                                list.extend(
+                                    arts[id]
+                                        .jobs
+                                        .iter()
+                                        .map(|&(k, ai)| (jobs[k].stage_index, k, ai)),
+                                );
+                            }
+                        }
+                        memo.insert(cached.clone(), Overlapping::new(list, stages));
+                    }
+                    let Some(over) = memo.get(&cached) else {
+                        continue;
                     };
                     // Artifacts of jobs this one downloads: extracted after the cache.
-                    let mut hits: Vec<(usize, &crate::model::Valued<String>)> = Vec::new();
-                    for (k, ai, artifact) in candidates {
-                        let k = *k;
-                        if k == ji || !downloads_from(k) {
-                            continue;
-                        }
-                        if overlap(&cached, artifact)
-                            && !hits.iter().any(|(h, _)| *h == k)
-                            && let Some(art) = &jobs[k].artifacts
-                        {
-                            hits.push((k, &art.paths[*ai]));
-                        }
-                    }
-                    if !hits.is_empty() {
-                        let names: Vec<String> = hits
+                    let (hits, count) = over.downloaded(ji, job.stage_index, &job.downloads);
+                    if count > 0 {
+                        let mut names: Vec<String> = hits
                             .iter()
-                            .map(|(k, _)| format!("`{}`", jobs[*k].name))
+                            .map(|k| format!("`{}`", jobs[*k].name))
                             .collect();
+                        if count > names.len() {
+                            names.push(format!("{} more", count - names.len()));
+                        }
+                        let listed = match names.split_last() {
+                            Some((last, rest)) if !rest.is_empty() && count > hits.len() => {
+                                format!("{} and {last}", rest.join(", "))
+                            }
+                            _ => names.join(", "),
+                        };
                         let mut d = at(
- cx,
- RULE,
- &path.origin,
+                            cx,
+                            RULE,
+                            &path.origin,
                             job,
                             format!(
-                                "cache path `{}` of job `{}` is overwritten by the artifacts it downloads from {}: the runner restores the cache first and extracts artifacts over it",
+                                "cache path `{}` of job `{}` is overwritten by the artifacts it downloads from {listed}: the runner restores the cache first and extracts artifacts over it",
                                 path.value,
                                 job.name,
-                                names.join(", ")
                             ),
                         )
                         .label("cached here")
                         .help("cache a different directory than the one passed as an artifact, or stop downloading it (`needs: [{job: ..., artifacts: false}]` or `dependencies: []`)")
                         .subject(format!("overlap:{}", path.value));
-                        for (k, a) in hits.iter().take(3) {
-                            let (f, s) = primary(&a.origin);
-                            d = d.with_label(f, s, format!("artifact of `{}`", jobs[*k].name));
+                        for k in hits.iter().take(3) {
+                            let ai = over.by_job.get(k).map_or(0, |&(ai, _)| ai);
+                            if let Some(a) =
+                                jobs[*k].artifacts.as_ref().and_then(|a| a.paths.get(ai))
+                            {
+                                let (f, s) = primary(&a.origin);
+                                d = d.with_label(f, s, format!("artifact of `{}`", jobs[*k].name));
+                            }
                         }
                         out.push(d);
                         continue;
@@ -203,15 +310,16 @@ impl Rule for CacheArtifactOverlap {
                     let own = job.artifacts.as_ref().and_then(|art| {
                         art.paths.iter().find(|a| {
                             let artifact = display(&expand_shell(&a.value, &vars));
-                            overlap(&cached, &artifact) && covers(&artifact, &cached)
+                            overlap(&mut globs, &cached, &artifact)
+                                && covers(&mut globs, &artifact, &cached)
                         })
                     });
                     if let Some(a) = own {
                         let (f, s) = primary(&a.origin);
-                        let mut d = at(
- cx,
- RULE,
- &path.origin,
+                        let d = at(
+                            cx,
+                            RULE,
+                            &path.origin,
                             job,
                             format!(
                                 "cache path `{}` of job `{}` is also uploaded as its artifact `{}`: files restored from the cache, left by earlier pipelines, are uploaded with the new ones, and jobs that download the artifact get them over their own cache",
@@ -220,8 +328,8 @@ impl Rule for CacheArtifactOverlap {
                         )
                         .label("cached here")
                         .help("keep build outputs in artifacts and tool caches in the cache, in different directories")
-                        .subject(format!("own-overlap:{}", path.value));
-                        d = d.with_label(f, s, "also an artifact here");
+                        .subject(format!("own-overlap:{}", path.value))
+                        .with_label(f, s, "also an artifact here");
                         out.push(d);
                     }
                 }
@@ -232,23 +340,27 @@ impl Rule for CacheArtifactOverlap {
 
 #[cfg(test)]
 mod tests {
-    use super::overlap;
+    use super::{Globs, overlap};
+
+    fn overlap_(a: &str, b: &str) -> bool {
+        overlap(&mut Globs::default(), a, b)
+    }
 
     #[test]
     fn paths_overlap_when_one_contains_the_other() {
-        assert!(overlap("node_modules/", "node_modules"));
-        assert!(overlap("./build", "build/out.txt"));
-        assert!(overlap("vendor/bundle", "vendor"));
-        assert!(!overlap("node_modules", "node_modules2"));
-        assert!(!overlap(".cache/pip", "dist"));
+        assert!(overlap_("node_modules/", "node_modules"));
+        assert!(overlap_("./build", "build/out.txt"));
+        assert!(overlap_("vendor/bundle", "vendor"));
+        assert!(!overlap_("node_modules", "node_modules2"));
+        assert!(!overlap_(".cache/pip", "dist"));
     }
 
     #[test]
     fn patterns_overlap_what_they_match() {
-        assert!(overlap("build/**/*.o", "build"));
-        assert!(overlap("target/*/deps", "target/release/deps"));
-        assert!(!overlap("dist", "*/index.html"));
-        assert!(overlap("public/", "public/**"));
-        assert!(!overlap("*.log", "coverage/"));
+        assert!(overlap_("build/**/*.o", "build"));
+        assert!(overlap_("target/*/deps", "target/release/deps"));
+        assert!(!overlap_("dist", "*/index.html"));
+        assert!(overlap_("public/", "public/**"));
+        assert!(!overlap_("*.log", "coverage/"));
     }
 }

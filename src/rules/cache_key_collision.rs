@@ -166,9 +166,6 @@ struct Use {
 }
 
 impl Use {
-    fn same_contents(&self, o: &Use) -> bool {
-        self.paths == o.paths && self.untracked == o.untracked
-    }
     /// Whether an archive saved by `self` holds everything `o` expects.
     fn provides(&self, o: &Use) -> bool {
         (!o.untracked || self.untracked)
@@ -219,146 +216,201 @@ impl Rule for CacheKeyCollision {
         }
         for canonical in order {
             let uses = &by_key[&canonical];
-            // Caches that store the same files cannot collide: most groups end here at once.
-            let mut classes: Vec<Vec<usize>> = Vec::new();
-            for (i, u) in uses.iter().enumerate() {
-                match classes.iter_mut().find(|c| uses[c[0]].same_contents(u)) {
-                    Some(c) => c.push(i),
-                    None => classes.push(vec![i]),
-                }
-                if classes.len() > 64 {
-                    break; // enough to report; more classes only repeat the point
-                }
-            }
-            if classes.len() < 2 {
-                continue;
-            }
-            // One representative of each class that saves (and one of each class at all).
-            let reps: Vec<(&Use, Option<&Use>)> = classes
-                .iter()
-                .map(|c| {
-                    let first = &uses[c[0]];
-                    let saver = c.iter().map(|&i| &uses[i]).find(|u| !u.pull_only);
-                    (first, saver)
-                })
-                .collect();
-            let mut reported = std::collections::HashSet::new();
-            for u in uses {
-                let job = &jobs[u.job];
-                let cache = &job.caches[u.cache];
-                let implicit = matches!(cache.key, CacheKey::Default);
-                let others: Vec<&Use> = if implicit {
-                    // Nobody chose to share GitLab's implicit `default` key: any job caching
-                    // other files under it is a collision.
-                    reps.iter()
-                        .map(|(r, _)| *r)
-                        .filter(|o| !o.same_contents(u))
-                        .collect()
-                } else if u.pull_only {
-                    reps.iter()
-                        .filter_map(|(_, s)| *s)
-                        .filter(|s| !s.provides(u))
-                        .collect()
-                } else {
-                    reps.iter()
-                        .filter_map(|(_, s)| *s)
-                        .filter(|s| !s.same_contents(u))
-                        .collect()
-                };
-                if others.is_empty() || !reported.insert((job.name.clone(), u.cache)) {
-                    continue;
-                }
-                let describe = |x: &Use| {
-                    let mut parts: Vec<String> = x.paths.iter().map(|p| format!("`{p}`")).collect();
-                    if x.untracked {
-                        parts.push("untracked files".into());
-                    }
-                    parts.join(", ")
-                };
-                // Every job of the other classes, not only their representatives.
-                let mut names: Vec<String> = Vec::new();
-                'names: for o in &others {
-                    let class = classes.iter().find(|c| uses[c[0]].same_contents(o));
-                    for &m in class.into_iter().flatten() {
-                        let member = &uses[m];
-                        if u.pull_only && !implicit && member.pull_only {
-                            continue;
-                        }
-                        let n = format!("`{}` ({})", jobs[member.job].name, describe(member));
-                        if !names.contains(&n) {
-                            names.push(n);
-                        }
-                        if names.len() > 50 {
-                            break 'names;
-                        }
-                    }
-                }
-                let shown = names.len().min(3);
-                let more = names.len() - shown;
-                // "`a` (x), `b` (y) and 2 more" and the verb ending that agrees with it.
-                let listed = format!(
-                    "{}{}",
-                    names[..shown].join(", "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    }
-                );
-                let s = if names.len() == 1 { "s" } else { "" };
-                let message = if implicit {
-                    format!(
-                        "job `{}` caches {} without a `key:`, so under GitLab's implicit key `default`, which {listed} also use{s} for different files: the jobs save and restore each other's archives",
-                        job.name,
-                        describe(u),
-                    )
-                } else if u.pull_only {
-                    format!(
-                        "job `{}` restores {} from the cache key `{}`, but {listed} save{s} other files under that key: the job gets their archive, without what it expects",
-                        job.name,
-                        describe(u),
-                        u.display,
-                    )
-                } else {
-                    format!(
-                        "job `{}` caches {} under the key `{}`, which {listed} also use{s} for different files: each job uploads its own archive under that key and overwrites the other's",
-                        job.name,
-                        describe(u),
-                        u.display,
-                    )
-                };
-                let key_origin = cache.key_origin();
-                let (file, span) = primary(&key_origin);
-                let mut d = at(
- cx,
- RULE,
- &key_origin, job, message)
-                    .label(if implicit {
-                        "no `key:`, so GitLab uses `default`".to_string()
-                    } else {
-                        "shared key".to_string()
-                    })
-                    .help("give each job's cache a key of its own (e.g. `key: $CI_JOB_NAME-...` or a distinct `prefix:` for `key:files`), or cache the same paths in every job that shares the key")
-                    .subject(format!("key:{}:{}", u.display, u.cache));
-                let mut labelled = std::collections::HashSet::new();
-                for o in others.iter().take(3) {
-                    let oj = &jobs[o.job];
-                    if !labelled.insert(oj.name.clone()) {
-                        continue;
-                    }
-                    let (f, s) = primary(&oj.caches[o.cache].key_origin());
-                    if (f, s) == (file, span) {
-                        continue; // the same written key, inherited by both jobs
-                    }
-                    d = d.with_label(
-                        f,
-                        s,
-                        format!("`{}` uses the same key for {}", oj.name, describe(o)),
-                    );
-                }
-                out.push(d);
+            report_group(cx, uses, out);
+        }
+    }
+}
+
+/// The caches that store the same files under one key: they cannot collide with each other.
+struct Class {
+    members: Vec<usize>,
+    /// A member that saves (not `policy: pull`), if any.
+    saver: Option<usize>,
+    /// The distinct jobs of the class, in order: all of them, and those that save.
+    jobs: Vec<usize>,
+    saving_jobs: Vec<usize>,
+}
+
+/// How many kinds of contents a job that only restores is compared with, at most.
+const PULL_CHECKS: usize = 256;
+
+/// Reports the collisions among the caches that use one key: each cache whose contents differ
+/// from what another job saves under that key, once per job and cache. Linear in the uses:
+/// the jobs named in a message are the first few, and how many more there are is counted, not
+/// listed.
+fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
+    let jobs = &cx.pipeline.jobs;
+    let mut class_of: HashMap<(&BTreeSet<String>, bool), usize> = HashMap::new();
+    let mut classes: Vec<Class> = Vec::new();
+    let mut use_class = Vec::with_capacity(uses.len());
+    for (i, u) in uses.iter().enumerate() {
+        let c = *class_of.entry((&u.paths, u.untracked)).or_insert_with(|| {
+            classes.push(Class {
+                members: Vec::new(),
+                saver: None,
+                jobs: Vec::new(),
+                saving_jobs: Vec::new(),
+            });
+            classes.len() - 1
+        });
+        let class = &mut classes[c];
+        class.members.push(i);
+        // The uses of one job come one after the other (its instances in turn).
+        if class.jobs.last() != Some(&u.job) {
+            class.jobs.push(u.job);
+        }
+        if !u.pull_only {
+            class.saver.get_or_insert(i);
+            if class.saving_jobs.last() != Some(&u.job) {
+                class.saving_jobs.push(u.job);
             }
         }
+        use_class.push(c);
+    }
+    if classes.len() < 2 {
+        return;
+    }
+    let all_jobs: usize = classes.iter().map(|c| c.jobs.len()).sum();
+    let saver_jobs: usize = classes
+        .iter()
+        .filter(|c| c.saver.is_some())
+        .map(|c| c.jobs.len())
+        .sum();
+    let describe = |x: &Use| {
+        let mut parts: Vec<String> = x.paths.iter().map(|p| format!("`{p}`")).collect();
+        if x.untracked {
+            parts.push("untracked files".into());
+        }
+        parts.join(", ")
+    };
+    let mut reported = std::collections::HashSet::new();
+    for (ui, u) in uses.iter().enumerate() {
+        let own = use_class[ui];
+        let job = &jobs[u.job];
+        let cache = &job.caches[u.cache];
+        let implicit = matches!(cache.key, CacheKey::Default);
+        // The other classes this cache collides with (each with its representative), and how
+        // many jobs they hold.
+        let (others, count): (Vec<(usize, usize)>, usize) = if implicit {
+            // Nobody chose to share GitLab's implicit `default` key: any job caching other
+            // files under it is a collision.
+            let others = classes
+                .iter()
+                .enumerate()
+                .filter(|(c, _)| *c != own)
+                .take(4)
+                .map(|(c, k)| (c, k.members[0]))
+                .collect();
+            (others, all_jobs - classes[own].jobs.len())
+        } else if u.pull_only {
+            let mut others = Vec::new();
+            let mut count = 0;
+            for (c, k) in classes.iter().enumerate().take(PULL_CHECKS) {
+                if let Some(s) = k.saver
+                    && c != own
+                    && !uses[s].provides(u)
+                {
+                    others.push((c, s));
+                    count += k.saving_jobs.len();
+                }
+            }
+            (others, count)
+        } else {
+            let others = classes
+                .iter()
+                .enumerate()
+                .filter(|(c, _)| *c != own)
+                .filter_map(|(c, k)| Some((c, k.saver?)))
+                .take(4)
+                .collect();
+            let own_savers = if classes[own].saver.is_some() {
+                classes[own].jobs.len()
+            } else {
+                0
+            };
+            (others, saver_jobs - own_savers)
+        };
+        if others.is_empty() || !reported.insert((job.name.clone(), u.cache)) {
+            continue;
+        }
+        // The first three jobs of the other classes, with what they cache.
+        let pull_case = u.pull_only && !implicit;
+        let mut names: Vec<String> = Vec::new();
+        'names: for &(c, _) in &others {
+            let k = &classes[c];
+            let list = if pull_case { &k.saving_jobs } else { &k.jobs };
+            for &j in list.iter().take(3) {
+                let member = k.members.iter().map(|&m| &uses[m]).find(|m| m.job == j);
+                if let Some(m) = member {
+                    names.push(format!("`{}` ({})", jobs[j].name, describe(m)));
+                }
+                if names.len() == 3 {
+                    break 'names;
+                }
+            }
+        }
+        let count = count.max(names.len());
+        let more = count - names.len();
+        // "`a` (x), `b` (y) and 2 more" and the verb ending that agrees with it.
+        let listed = format!(
+            "{}{}",
+            names.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+        let s = if count == 1 { "s" } else { "" };
+        let message = if implicit {
+            format!(
+                "job `{}` caches {} without a `key:`, so under GitLab's implicit key `default`, which {listed} also use{s} for different files: the jobs save and restore each other's archives",
+                job.name,
+                describe(u),
+            )
+        } else if u.pull_only {
+            format!(
+                "job `{}` restores {} from the cache key `{}`, but {listed} save{s} other files under that key: the job gets their archive, without what it expects",
+                job.name,
+                describe(u),
+                u.display,
+            )
+        } else {
+            format!(
+                "job `{}` caches {} under the key `{}`, which {listed} also use{s} for different files: each job uploads its own archive under that key and overwrites the other's",
+                job.name,
+                describe(u),
+                u.display,
+            )
+        };
+        let key_origin = cache.key_origin();
+        let (file, span) = primary(&key_origin);
+        let mut d = at(cx, RULE, &key_origin, job, message)
+            .label(if implicit {
+                "no `key:`, so GitLab uses `default`".to_string()
+            } else {
+                "shared key".to_string()
+            })
+            .help("give each job's cache a key of its own (e.g. `key: $CI_JOB_NAME-...` or a distinct `prefix:` for `key:files`), or cache the same paths in every job that shares the key")
+            .subject(format!("key:{}:{}", u.display, u.cache));
+        let mut labelled = std::collections::HashSet::new();
+        for &(_, rep) in others.iter().take(3) {
+            let o = &uses[rep];
+            let oj = &jobs[o.job];
+            if !labelled.insert(oj.name.clone()) {
+                continue;
+            }
+            let (f, s) = primary(&oj.caches[o.cache].key_origin());
+            if (f, s) == (file, span) {
+                continue; // the same written key, inherited by both jobs
+            }
+            d = d.with_label(
+                f,
+                s,
+                format!("`{}` uses the same key for {}", oj.name, describe(o)),
+            );
+        }
+        out.push(d);
     }
 }
 

@@ -29,6 +29,7 @@ pub mod unknown_cache_keyword;
 // Reported by the stages.
 pub mod conflicting_default;
 pub mod duplicate_key;
+pub mod expansion_too_large;
 pub mod extends_cycle;
 pub mod extends_too_deep;
 pub mod invalid_config_format;

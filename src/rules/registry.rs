@@ -38,6 +38,7 @@ pub static ALL: &[RuleId] = &[
     unresolved_reference::RULE,
     reference_cycle::RULE,
     invalid_reference::RULE,
+    expansion_too_large::RULE,
     conflicting_default::RULE,
     job_without_script::RULE,
     too_many_parallel_jobs::RULE,

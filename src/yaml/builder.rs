@@ -18,6 +18,9 @@ use std::sync::Arc;
 struct CharToByte {
     /// (char index, byte offset) after each non-ASCII character; empty for ASCII text.
     checkpoints: Vec<(u32, u32)>,
+    /// The text's length in bytes: an index past the end (saphyr's marker after an error can
+    /// be) maps to the end, never beyond.
+    len: u32,
 }
 
 impl CharToByte {
@@ -30,17 +33,21 @@ impl CharToByte {
                 }
             }
         }
-        CharToByte { checkpoints }
+        CharToByte {
+            checkpoints,
+            len: text.len() as u32,
+        }
     }
     fn byte(&self, char_index: usize) -> u32 {
-        let c = char_index as u32;
-        match self.checkpoints.partition_point(|&(ci, _)| ci <= c) {
+        let c = char_index.min(u32::MAX as usize) as u32;
+        let b = match self.checkpoints.partition_point(|&(ci, _)| ci <= c) {
             0 => c,
             i => {
                 let (ci, bi) = self.checkpoints[i - 1];
-                bi + (c - ci)
+                bi.saturating_add(c - ci)
             }
-        }
+        };
+        b.min(self.len)
     }
 }
 

@@ -336,12 +336,19 @@ impl Doc {
             _ => None,
         }
     }
-    /// The identity Ruby's Hash would give this node as a key.
+    /// The identity Ruby's Hash would give this node as a key. A mapping or list used as a key
+    /// is named by its canonical JSON; past [`COMPLEX_KEY_TEXT`] bytes, by a hash of it, so that
+    /// keys nested in keys (`? ? ? x: 1`) do not grow with every level of escaping.
     pub fn key_ident(&self, id: NodeId) -> KeyIdent<'_> {
         let d = self.deref(id);
         match self.node(d).kind {
             Kind::Seq { .. } | Kind::Map { .. } => {
-                KeyIdent::Other(Cow::Owned(format!("!!complex {}", self.node_json(d, 0))))
+                let json = self.node_json(d, 0).to_string();
+                KeyIdent::Other(Cow::Owned(if json.len() <= COMPLEX_KEY_TEXT {
+                    format!("!!complex {json}")
+                } else {
+                    format!("!!complex #{:016x}", fnv64(&json))
+                }))
             }
             _ => key_ident(&self.nodes, self.strs(), id),
         }
@@ -352,6 +359,16 @@ impl Doc {
             .iter()
             .find(|e| self.key_ident(e.key) == KeyIdent::Str(key))
     }
+}
+
+/// How long the text naming a mapping or list used as a key may be before a hash stands for it.
+pub const COMPLEX_KEY_TEXT: usize = 256;
+
+/// 64-bit FNV-1a.
+fn fnv64(s: &str) -> u64 {
+    s.bytes().fold(0xcbf29ce484222325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
 }
 
 /// The node an alias refers to (any other node is itself).

@@ -65,7 +65,7 @@ const JOB_KEYS: &[&str] = &[
 
 impl Builder<'_, '_> {
     /// A visible job's value, or `None` for hidden jobs and keys that are not jobs.
-    pub(super) fn job_value(&mut self, entry: &REntry) -> Option<RValue> {
+    pub(super) fn job_value(&mut self, entry: &REntry, incomplete: bool) -> Option<RValue> {
         let ctx = self.ctx;
         let key = &*self.ctx.key(entry);
         let maybe_job = matches!(key, "default" | "workflow");
@@ -84,7 +84,7 @@ impl Builder<'_, '_> {
             let suggestion = did_you_mean(key, keywords);
             // A job may get its script from a file that could not be read (overriding a
             // template's job is common): then only a likely misspelt keyword is reported.
-            if suggestion.is_none() && !ctx.set.unresolved.is_empty() {
+            if suggestion.is_none() && (incomplete || !ctx.set.unresolved.is_empty()) {
                 return None;
             }
             self.diags.push(job_without_script::no_script(

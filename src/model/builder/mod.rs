@@ -58,7 +58,7 @@ pub fn build(
     let defaults = b.defaults(resolved);
     let mut wiring = Vec::new();
     for entry in &resolved.top {
-        let Some(value) = b.job_value(entry) else {
+        let Some(value) = b.job_value(entry, resolved.incomplete) else {
             continue;
         };
         let effective = b.effective(&value, &defaults);
