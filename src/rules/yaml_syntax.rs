@@ -26,6 +26,22 @@ pub fn not_utf8(file: FileId, at: u32) -> Diagnostic {
     .subject("utf-8")
 }
 
+/// A character libyaml's reader refuses (`c`, at `at`).
+pub fn control_character(file: FileId, at: u32, c: char) -> Diagnostic {
+    Diagnostic::new(
+        RULE,
+        file,
+        Span::new(at, at + c.len_utf8() as u32),
+        format!(
+            "GitLab cannot load this file: it contains the control character U+{:04X}, and YAML allows none but tab and line breaks (Psych: \"control characters are not allowed\")",
+            c as u32
+        ),
+    )
+    .label("control character")
+    .help("remove the character (most editors do not show it), or write it as an escape (`\\x01`) inside a double-quoted string")
+    .subject(format!("control:{:04x}", c as u32))
+}
+
 /// The parser's own error (`info`) at `at`.
 pub fn invalid(file: FileId, at: u32, info: &str) -> Diagnostic {
     Diagnostic::new(RULE, file, Span::empty(at), format!("invalid YAML: {info}"))

@@ -42,6 +42,16 @@ pub fn parse_file(file: FileId, text: impl Into<Arc<str>>, limits: &Limits) -> P
             limits.max_bytes,
         ));
     }
+    // libyaml's reader refuses control characters before parsing anything.
+    if let Some((at, c)) = text.char_indices().find(|&(_, c)| !allowed_in_yaml(c)) {
+        diagnostics.push(yaml_syntax::control_character(file, at as u32, c));
+        return ParsedFile {
+            doc: Doc::empty(file, source.clone()),
+            header: None,
+            failed: true,
+            diagnostics,
+        };
+    }
     let mut docs = Vec::new();
     let mut failed = false;
     let mut over_limits = text.len() as u64 > limits.max_bytes;
@@ -107,6 +117,16 @@ pub fn parse_file(file: FileId, text: impl Into<Arc<str>>, limits: &Limits) -> P
         failed: over_limits,
         diagnostics,
     }
+}
+
+/// The characters libyaml's reader accepts (`yaml_parser_update_buffer`): tab, line feed,
+/// carriage return, printable ASCII, NEL, and the rest of Unicode but the C1 controls and
+/// U+FFFE/U+FFFF.
+fn allowed_in_yaml(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{85}')
+        || ('\u{a0}'..='\u{d7ff}').contains(&c)
+        || ('\u{e000}'..='\u{fffd}').contains(&c)
+        || c >= '\u{10000}'
 }
 
 /// `text.split(/^---\s+/, 3)` in Ruby: at most two dividers, each `---` at a line start followed

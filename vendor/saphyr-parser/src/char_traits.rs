@@ -7,11 +7,13 @@ pub fn is_z(c: char) -> bool {
     c == '\0'
 }
 
-/// Check whether the character is a line break (`\r` or `\n`).
+/// Check whether the character is a line break (`\r`, `\n`, and, as in libyaml, NEL, LS and
+/// PS).
+// cachelint patch 5: libyaml's `IS_BREAK` includes U+0085, U+2028 and U+2029.
 #[inline]
 #[must_use]
 pub fn is_break(c: char) -> bool {
-    c == '\n' || c == '\r'
+    matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
 /// Check whether the character is nil or a line break (`\0`, `\r`, `\n`).

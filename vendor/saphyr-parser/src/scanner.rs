@@ -656,8 +656,15 @@ impl<'input, T: Input> Scanner<'input, T> {
     // If the next characters do not correspond to a line break.
     #[inline]
     fn read_break(&mut self, s: &mut String) {
+        // cachelint patch 5: like libyaml's `READ_LINE`, LS and PS are kept as they are; every
+        // other break reads as `\n`.
+        let c = self.input.peek();
         self.skip_break();
-        s.push('\n');
+        s.push(if matches!(c, '\u{2028}' | '\u{2029}') {
+            c
+        } else {
+            '\n'
+        });
     }
 
     // Read and consume a line break (either `\r`, `\n` or `\r\n`).
@@ -908,7 +915,7 @@ impl<'input, T: Input> Scanner<'input, T> {
                     }
                 }
                 '\t' | ' ' => self.skip_blank(),
-                '\n' | '\r' => {
+                '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' => {
                     self.input.lookahead(2);
                     self.skip_linebreak();
                     if self.flow_level == 0 {
@@ -962,7 +969,7 @@ impl<'input, T: Input> Scanner<'input, T> {
 
                     need_whitespace = false;
                 }
-                '\n' | '\r' => {
+                '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' => {
                     self.input.lookahead(2);
                     self.skip_linebreak();
                     if self.flow_level == 0 {
@@ -1825,7 +1832,8 @@ impl<'input, T: Input> Scanner<'input, T> {
 
             // We are at the first content character of a content line.
             trailing_blank = self.input.next_is_blank();
-            if !literal && !leading_break.is_empty() && !leading_blank && !trailing_blank {
+            // cachelint patch 5: libyaml folds only a `\n` break; LS and PS are kept.
+            if !literal && leading_break.starts_with('\n') && !leading_blank && !trailing_blank {
                 string.push_str(&trailing_breaks);
                 if trailing_breaks.is_empty() {
                     string.push(' ');
@@ -2096,7 +2104,8 @@ impl<'input, T: Input> Scanner<'input, T> {
 
             // Join the whitespaces or fold line breaks.
             if leading_blanks {
-                if leading_break.is_empty() {
+                // cachelint patch 5: libyaml folds only a `\n` break; LS and PS are kept.
+                if !leading_break.starts_with('\n') {
                     string.push_str(&leading_break);
                     string.push_str(&trailing_breaks);
                     trailing_breaks.clear();
@@ -2328,7 +2337,8 @@ impl<'input, T: Input> Scanner<'input, T> {
                 && self.input.next_can_be_plain_scalar(self.flow_level > 0)
             {
                 if self.leading_whitespace {
-                    if self.buf_leading_break.is_empty() {
+                    // cachelint patch 5: libyaml folds only a `\n` break; LS and PS are kept.
+                    if !self.buf_leading_break.starts_with('\n') {
                         string.push_str(&self.buf_leading_break);
                         string.push_str(&self.buf_trailing_breaks);
                         self.buf_trailing_breaks.clear();
@@ -2404,13 +2414,16 @@ impl<'input, T: Input> Scanner<'input, T> {
                     }
                 } else {
                     // Check if it is a first line break
+                    // cachelint patch 5: breaks read as libyaml reads them (LS and PS kept).
                     if self.leading_whitespace {
-                        self.skip_break();
-                        self.buf_trailing_breaks.push('\n');
+                        let mut b = core::mem::take(&mut self.buf_trailing_breaks);
+                        self.read_break(&mut b);
+                        self.buf_trailing_breaks = b;
                     } else {
                         self.buf_whitespaces.clear();
-                        self.skip_break();
-                        self.buf_leading_break.push('\n');
+                        let mut b = core::mem::take(&mut self.buf_leading_break);
+                        self.read_break(&mut b);
+                        self.buf_leading_break = b;
                         self.leading_whitespace = true;
                     }
                 }

@@ -154,10 +154,10 @@ impl Input for StrInput<'_> {
         } else {
             // Since all characters we look for are ascii, we can directly use the byte API of str.
             let bytes = self.buffer.as_bytes();
-            (bytes.len() == 3 || is_blank_or_breakz(bytes[3] as char))
-                && (bytes[0] == b'.' || bytes[0] == b'-')
+            (bytes[0] == b'.' || bytes[0] == b'-')
                 && bytes[0] == bytes[1]
                 && bytes[1] == bytes[2]
+                && (bytes.len() == 3 || is_blank_or_breakz(first_char(&self.buffer[3..])))
         }
     }
 
@@ -168,10 +168,10 @@ impl Input for StrInput<'_> {
         } else {
             // Since all characters we look for are ascii, we can directly use the byte API of str.
             let bytes = self.buffer.as_bytes();
-            (bytes.len() == 3 || is_blank_or_breakz(bytes[3] as char))
-                && bytes[0] == b'-'
+            bytes[0] == b'-'
                 && bytes[1] == b'-'
                 && bytes[2] == b'-'
+                && (bytes.len() == 3 || is_blank_or_breakz(first_char(&self.buffer[3..])))
         }
     }
 
@@ -182,10 +182,10 @@ impl Input for StrInput<'_> {
         } else {
             // Since all characters we look for are ascii, we can directly use the byte API of str.
             let bytes = self.buffer.as_bytes();
-            (bytes.len() == 3 || is_blank_or_breakz(bytes[3] as char))
-                && bytes[0] == b'.'
+            bytes[0] == b'.'
                 && bytes[1] == b'.'
                 && bytes[2] == b'.'
+                && (bytes.len() == 3 || is_blank_or_breakz(first_char(&self.buffer[3..])))
         }
     }
 
@@ -264,15 +264,13 @@ impl Input for StrInput<'_> {
     #[inline]
     fn next_is_blank_or_break(&self) -> bool {
         !self.buffer.is_empty()
-            && (is_blank(self.buffer.as_bytes()[0] as char)
-                || is_break(self.buffer.as_bytes()[0] as char))
+            && (is_blank(first_char(self.buffer)) || is_break(first_char(self.buffer)))
     }
 
     #[inline]
     fn next_is_blank_or_breakz(&self) -> bool {
         self.buffer.is_empty()
-            || (is_blank(self.buffer.as_bytes()[0] as char)
-                || is_breakz(self.buffer.as_bytes()[0] as char))
+            || (is_blank(first_char(self.buffer)) || is_breakz(first_char(self.buffer)))
     }
 
     #[inline]
@@ -282,12 +280,12 @@ impl Input for StrInput<'_> {
 
     #[inline]
     fn next_is_break(&self) -> bool {
-        !self.buffer.is_empty() && is_break(self.buffer.as_bytes()[0] as char)
+        !self.buffer.is_empty() && is_break(first_char(self.buffer))
     }
 
     #[inline]
     fn next_is_breakz(&self) -> bool {
-        self.buffer.is_empty() || is_breakz(self.buffer.as_bytes()[0] as char)
+        self.buffer.is_empty() || is_breakz(first_char(self.buffer))
     }
 
     #[inline]
@@ -467,5 +465,15 @@ mod test {
         let input = StrInput::new("... ");
         assert!(input.next_is_document_end());
         assert!(input.next_is_document_indicator());
+    }
+}
+
+/// The first character of a non-empty string, without decoding when it is ASCII.
+// cachelint patch 5: the byte checks above read only ASCII breaks; NEL, LS and PS are not.
+#[inline]
+fn first_char(s: &str) -> char {
+    match s.as_bytes().first() {
+        Some(&b) if b < 0x80 => b as char,
+        _ => s.chars().next().unwrap_or('\0'),
     }
 }
