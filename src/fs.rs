@@ -35,6 +35,8 @@ pub trait Fs {
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf>;
     /// What is at `path`, links followed; `None` when nothing is.
     fn kind(&self, path: &Path) -> Option<Kind>;
+    /// The size in bytes of the file at `path` (links followed).
+    fn size(&self, path: &Path) -> Option<u64>;
     /// The entries of a directory, sorted by name.
     fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>>;
     /// The directory relative paths are relative to.
@@ -61,6 +63,9 @@ impl Fs for Disk {
         } else {
             Kind::Other
         })
+    }
+    fn size(&self, path: &Path) -> Option<u64> {
+        std::fs::metadata(path).ok().map(|m| m.len())
     }
     fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
         let mut out: Vec<DirEntry> = std::fs::read_dir(path)?
@@ -220,6 +225,13 @@ impl Fs for Memory<'_> {
             Some(Kind::Dir)
         } else {
             self.under.and_then(|u| u.kind(&p))
+        }
+    }
+    fn size(&self, path: &Path) -> Option<u64> {
+        let p = self.resolve(&self.absolute(path));
+        match self.files.get(&p) {
+            Some(b) => Some(b.len() as u64),
+            None => self.under.and_then(|u| u.size(&p)),
         }
     }
     fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {

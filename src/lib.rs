@@ -242,6 +242,9 @@ pub fn check(fs: &dyn Fs, roots: &[PathBuf], options: &Options) -> Outcome {
     }
 }
 
+/// The largest `cachelint.toml` read.
+const CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// The configuration file given, or `cachelint.toml` at the project root when there is one;
 /// read like any file of the project (never through a link out of it).
 fn load_config(
@@ -266,7 +269,7 @@ fn load_config(
             (candidate.clone(), candidate)
         }
     };
-    let bytes = project.read(&path).map_err(|r| LoadError {
+    let bytes = project.read(&path, CONFIG_BYTES).map_err(|r| LoadError {
         path: shown.clone(),
         message: format!(
             "invalid configuration: cannot read it: {}",
@@ -276,6 +279,9 @@ fn load_config(
                 Refusal::Missing => "No such file or directory".to_string(),
                 Refusal::NotAFile => "it is not a regular file".to_string(),
                 Refusal::Unreadable(e) => e,
+                Refusal::TooLarge(n) => format!(
+                    "it is {n} bytes, over the {CONFIG_BYTES} a configuration file may have"
+                ),
             }
         ),
     })?;

@@ -14,6 +14,10 @@ use std::process::ExitCode;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+mod cli {
+    pub mod output;
+}
+
 #[derive(Parser)]
 #[command(
     name = "cachelint",
@@ -381,12 +385,22 @@ fn run_check(
         rendered.push_str(&summary(&outcome, clock() - started));
     }
     let written = match &output {
-        Some(path) => write_atomically(path, rendered.as_bytes()),
-        None => std::io::stdout().write_all(rendered.as_bytes()),
+        Some(path) => {
+            // Never over a configuration file that was just read.
+            let inputs: Vec<PathBuf> = outcome
+                .analyses
+                .iter()
+                .flat_map(|a| a.set.files.iter())
+                .filter_map(|f| std::fs::canonicalize(&f.path).ok())
+                .collect();
+            cli::output::write(path, rendered.as_bytes(), &inputs).map_err(|e| e.0)
+        }
+        None => match std::io::stdout().write_all(rendered.as_bytes()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+            _ => Ok(()),
+        },
     };
-    if let Err(e) = written
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
+    if let Err(e) = written {
         eprintln!(
             "cachelint: cannot write the report{}: {e}",
             output
@@ -436,36 +450,4 @@ fn summary(outcome: &cachelint::Outcome, elapsed: std::time::Duration) -> String
         plural(files, "file"),
         elapsed.as_millis()
     )
-}
-
-/// Writes `path` through a temporary file in the same directory renamed into place, so a
-/// reader never sees a half-written report.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    // Only a regular file (or a new one) is replaced. A device, FIFO or socket (`-o /dev/null`,
-    // `-o /dev/stdout`, a named pipe) is written in place: renaming over it would replace the
-    // device with a plain file for every other program on the machine.
-    if let Ok(meta) = std::fs::metadata(path)
-        && !meta.is_file()
-    {
-        return std::fs::OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .open(path)?
-            .write_all(bytes);
-    }
-    // A symbolic link stays a link: the file it points to is the one replaced.
-    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let dir = target
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".into());
-    let tmp = dir.join(format!(".{name}.cachelint-{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, &target).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }

@@ -5,7 +5,9 @@ use crate::diagnostic::Diagnostic;
 use crate::fs::{Fs, Kind};
 use crate::rules::invalid_include::Problem;
 use crate::rules::unresolved_include::{Unread, Why};
-use crate::rules::{invalid_include, too_many_includes, unresolved_include, yaml_syntax};
+use crate::rules::{
+    invalid_include, too_many_includes, unresolved_include, yaml_syntax, yaml_too_large,
+};
 use crate::source::{FileId, Loc, SourceFile, Span};
 use crate::util::glob;
 use crate::yaml::{self, Doc, Limits, NodeId};
@@ -86,9 +88,13 @@ pub fn load(
         Some(Kind::Other) => return Err(error("cannot read it: it is not a regular file".into())),
         None => return Err(error("cannot read it: No such file or directory".into())),
     }
-    let bytes = fs
-        .read(&abs)
-        .map_err(|e| error(format!("cannot read it: {e}")))?;
+    let size = fs.size(&abs).unwrap_or(0);
+    let bytes = if size > limits.read_bytes {
+        Vec::new()
+    } else {
+        fs.read(&abs)
+            .map_err(|e| error(format!("cannot read it: {e}")))?
+    };
     let project = Project::new(fs, project_root);
     let rel = project
         .relative(&abs)
@@ -105,7 +111,11 @@ pub fn load(
         unresolved: Vec::new(),
         broken: Vec::new(),
     };
-    let root = loader.add_file(abs, rel, bytes);
+    let root = if size > limits.read_bytes {
+        loader.add_unread(abs, rel, size)
+    } else {
+        loader.add_file(abs, rel, bytes)
+    };
     let mut stack = vec![root];
     let includes = loader.expand(root, &mut stack);
     Ok(FileSet {
@@ -168,6 +178,19 @@ impl Loader<'_> {
         id
     }
 
+    /// A file too large to be read: it is reported, and it defines nothing.
+    fn add_unread(&mut self, path: PathBuf, rel: String, size: u64) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.diagnostics
+            .push(yaml_too_large::unread(id, size, self.limits.max_bytes));
+        let text: std::sync::Arc<str> = "".into();
+        self.by_path.insert(rel.clone(), id);
+        self.files.push(SourceFile::new(path, rel, text.clone()));
+        self.docs.push(Doc::empty(id, text));
+        self.broken.push(id);
+        id
+    }
+
     /// The expansions of the files `file` includes, in order.
     fn expand(&mut self, file: FileId, stack: &mut Vec<FileId>) -> Vec<Expansion> {
         let entries = self.include_entries(file);
@@ -186,7 +209,9 @@ impl Loader<'_> {
                     });
                 }
                 Include::Local { path, span } => {
-                    for target in self.resolve_local(file, &path, span) {
+                    for (raw, rel) in self.local_targets(file, &path, span) {
+                        // The limit first: a wildcard matching thousands of files opens none
+                        // past it.
                         if self.expanded >= MAX_INCLUDES {
                             if !self.limit_reported {
                                 self.limit_reported = true;
@@ -195,6 +220,9 @@ impl Loader<'_> {
                             }
                             return out;
                         }
+                        let Some(target) = self.open_local(file, &raw, &rel, span) else {
+                            continue;
+                        };
                         if let Some(pos) = stack.iter().position(|&f| f == target) {
                             let chain: Vec<String> = stack[pos..]
                                 .iter()
@@ -254,25 +282,23 @@ impl Loader<'_> {
         items.into_iter().map(|item| classify(doc, item)).collect()
     }
 
-    /// The files a local include names (several for a wildcard), each checked and loaded.
-    fn resolve_local(&mut self, from: FileId, raw: &str, span: Span) -> Vec<FileId> {
+    /// The files a local include names (several for a wildcard), as written and relative to
+    /// the project root; nothing is opened yet.
+    fn local_targets(&mut self, from: FileId, raw: &str, span: Span) -> Vec<(String, String)> {
         let path = raw.trim_start_matches('/');
         if path.contains('*') {
             let including = self.files[from.0 as usize].rel_path.clone();
-            let matches: Vec<String> = glob::matches(path, self.project.files())
+            let matches: Vec<(String, String)> = glob::matches(path, self.project.files())
                 .into_iter()
                 .filter(|p| *p != including)
+                .map(|m| (m.clone(), m))
                 .collect();
             if matches.is_empty() {
                 self.report_invalid(from, span, Problem::NoMatch { raw: raw.into() });
-                return Vec::new();
             }
-            return matches
-                .into_iter()
-                .filter_map(|m| self.open_local(from, &m, &m, span))
-                .collect();
+            return matches;
         }
-        self.open_local(from, raw, path, span).into_iter().collect()
+        vec![(raw.to_string(), path.to_string())]
     }
 
     /// Checks and loads one local file given relative to the project root.
@@ -295,7 +321,7 @@ impl Loader<'_> {
         if let Some(&id) = self.by_path.get(&rel_norm) {
             return Some(id);
         }
-        match self.project.read(&joined) {
+        match self.project.read(&joined, self.limits.read_bytes) {
             Ok(bytes) => {
                 let blank = bytes.iter().all(|b| b.is_ascii_whitespace());
                 let id = self.add_file(joined, rel_norm, bytes);
@@ -320,6 +346,15 @@ impl Loader<'_> {
                     Refusal::LinkOutside => Problem::LinkOutside { raw },
                     Refusal::NotAFile => Problem::NotAFile { raw },
                     Refusal::Unreadable(error) => Problem::Unreadable { raw, error },
+                    Refusal::TooLarge(size) => {
+                        // Reported on the file itself, which GitLab refuses unread too.
+                        let id = self.add_unread(joined, rel_norm, size);
+                        self.unresolved.push(Unread {
+                            at: Loc { file: from, span },
+                            why: Why::DoesNotLoad { raw },
+                        });
+                        return Some(id);
+                    }
                 };
                 self.report_invalid(from, span, problem);
                 None

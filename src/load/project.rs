@@ -21,6 +21,8 @@ pub enum Refusal {
     NotAFile,
     /// Reading failed.
     Unreadable(String),
+    /// Larger than what is read at all (its size).
+    TooLarge(u64),
 }
 
 /// The project root and the file system it is read through.
@@ -80,8 +82,9 @@ impl<'f> Project<'f> {
         path.strip_prefix(&self.root).ok().map(to_slash)
     }
 
-    /// Reads the file at `path` (absolute, inside the project) if it may be read.
-    pub fn read(&self, path: &Path) -> Result<Vec<u8>, Refusal> {
+    /// Reads the file at `path` (absolute, inside the project) if it may be read and is at
+    /// most `max` bytes.
+    pub fn read(&self, path: &Path, max: u64) -> Result<Vec<u8>, Refusal> {
         if !path.starts_with(&self.root) {
             return Err(Refusal::Outside);
         }
@@ -92,6 +95,11 @@ impl<'f> Project<'f> {
         // Asked before opening: opening a FIFO would wait for a writer forever.
         if self.fs.kind(&canonical) != Some(Kind::File) {
             return Err(Refusal::NotAFile);
+        }
+        if let Some(size) = self.fs.size(&canonical)
+            && size > max
+        {
+            return Err(Refusal::TooLarge(size));
         }
         self.fs
             .read(&canonical)

@@ -1,21 +1,23 @@
 //! One-line formats: `concise` for people and editors, `github` for GitHub Actions annotations.
 
 use super::locate;
+use super::text::escape_controls;
 use crate::Outcome;
 use crate::diagnostic::Severity;
 
-/// `path:line:col: severity[rule] message`
+/// `path:line:col: severity[rule] message`, one line per finding: line breaks and other
+/// control characters in a path or a message are written as escapes.
 pub fn concise(outcome: &Outcome) -> String {
     let mut out = String::new();
     for f in locate(outcome) {
         out.push_str(&format!(
             "{}:{}:{}: {}[{}] {}\n",
-            f.path,
+            escape_controls(f.path),
             f.start.line,
             f.start.col,
             f.diag.severity.as_str(),
             f.diag.rule,
-            f.diag.message
+            escape_controls(&f.diag.message)
         ));
     }
     out

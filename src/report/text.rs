@@ -134,7 +134,7 @@ fn shown_text(text: &str) -> Cow<'_, str> {
 
 /// A file as miette reads it.
 struct FileSource<'a> {
-    name: &'a str,
+    name: Cow<'a, str>,
     file: &'a SourceFile,
     text: Cow<'a, str>,
 }
@@ -142,7 +142,7 @@ struct FileSource<'a> {
 impl<'a> FileSource<'a> {
     fn new(file: &'a SourceFile) -> FileSource<'a> {
         FileSource {
-            name: &file.rel_path,
+            name: escape_controls(&file.rel_path),
             file,
             text: shown_text(&file.text),
         }
@@ -198,7 +198,7 @@ impl SourceCode for FileSource<'_> {
             self.text.len()
         };
         read_lines(
-            self.name,
+            &self.name,
             &self.text.as_bytes()[from..to],
             first,
             from,
@@ -224,7 +224,7 @@ struct ViewLine {
 /// Some lines of a file, each long one cut to a window around its labels, with the labels
 /// moved into it. miette shows it with the file's line numbers and columns.
 struct Windowed<'a> {
-    name: &'a str,
+    name: Cow<'a, str>,
     /// The index of the view's first line in the file.
     first: usize,
     text: String,
@@ -251,7 +251,7 @@ impl SourceCode for Windowed<'_> {
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let c = read_lines(
-            self.name,
+            &self.name,
             self.text.as_bytes(),
             self.first,
             0,
@@ -348,7 +348,7 @@ fn windowed<'a>(
         }
     }
     Windowed {
-        name: &file.rel_path,
+        name: escape_controls(&file.rel_path),
         first,
         text: view,
         lines,

@@ -26,6 +26,20 @@ pub fn raw(file: FileId, at: u32, len: usize, limit: u64) -> Diagnostic {
     .subject("raw-size")
 }
 
+/// The file is `len` bytes, so far over `limit` that it is not read at all.
+pub fn unread(file: FileId, len: u64, limit: u64) -> Diagnostic {
+    Diagnostic::new(
+        RULE,
+        file,
+        Span::empty(0),
+        format!(
+            "GitLab refuses this file: it is {len} bytes, over the {limit} byte limit (\"The provided YAML is too big\"); cachelint does not read it either"
+        ),
+    )
+    .help("split the configuration into several files joined with `include:`")
+    .subject("raw-size")
+}
+
 /// Loaded, the value takes `size` bytes (`None`: unbounded), over `limit`. `bomb`: aliases make
 /// it so, and `span` is the alias that expands to the most.
 pub fn parsed(

@@ -12,6 +12,9 @@ use crate::source::{FileId, Span};
 pub struct Limits {
     pub max_bytes: u64,
     pub max_depth: u32,
+    /// Files larger than this are not read at all (only reported): GitLab refuses anything
+    /// over `max_bytes`, and cachelint still checks what it can of files up to this size.
+    pub read_bytes: u64,
 }
 
 impl Default for Limits {
@@ -20,6 +23,7 @@ impl Default for Limits {
         Limits {
             max_bytes: 2 * 1024 * 1024,
             max_depth: 100,
+            read_bytes: 16 * 1024 * 1024,
         }
     }
 }
