@@ -389,7 +389,11 @@ pub fn render_text(outcome: &Outcome, color: bool) -> String {
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    // Lines wrap at spaces only: the Unicode line-breaking algorithm costs more than the rest
+    // of a finding and finds no other place to break in these messages.
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace);
     let mut out = String::new();
     // One source per file, made once: sanitizing is linear in the file.
     let mut sources: HashMap<(usize, u32), FileSource<'_>> = HashMap::new();
