@@ -193,6 +193,24 @@ pub struct Diagnostic {
     /// What the finding is about within the file and job (a key path, an include path...):
     /// part of the fingerprint, so it must not contain line numbers.
     pub subject: String,
+    /// A change that certainly fixes it, when there is one (editors offer it as a quick fix).
+    pub fix: Option<Fix>,
+}
+
+/// A certain fix: text replacements, applied together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What it does, as an editor shows it ("Use `$CI_COMMIT_REF_SLUG`").
+    pub title: String,
+    pub edits: Vec<Edit>,
+}
+
+/// Replace `span` of `file` by `text`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub file: FileId,
+    pub span: Span,
+    pub text: String,
 }
 
 impl Diagnostic {
@@ -209,6 +227,7 @@ impl Diagnostic {
             help: None,
             job: None,
             subject: String::new(),
+            fix: None,
         }
     }
     /// The same at a position.
@@ -238,6 +257,10 @@ impl Diagnostic {
     }
     pub fn job(mut self, name: impl Into<String>) -> Self {
         self.job = Some(name.into());
+        self
+    }
+    pub fn fix(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix;
         self
     }
 }

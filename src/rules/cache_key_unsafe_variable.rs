@@ -1,8 +1,9 @@
 //! `cache-key-unsafe-variable`: a key built from a variable whose value can contain `/`.
 
 use super::context::{Rule, RuleContext, at, job_caches};
-use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
+use crate::diagnostic::{Category, Diagnostic, Edit, Fix, RuleDecl, RuleId, Severity};
 use crate::model::CacheKey;
+use crate::source::Span;
 
 pub const RULE: RuleId = RuleId::declare(&RuleDecl {
     name: "cache-key-unsafe-variable",
@@ -102,11 +103,50 @@ impl Rule for CacheKeyUnsafeVariable {
                                 "use `${safe}` instead: the same value lowercased, with every character other than a-z and 0-9 replaced by `-`"
                             )
                         })
-                        .subject(format!("var:{var}:{}", value.value.text)),
+                        .subject(format!("var:{var}:{}", value.value.text))
+                        .fix(rename_variable(cx, &value.origin, var, safe)),
                     );
             }
         }
     }
+}
+
+/// Every `$var`/`${var}` of the key as written, renamed to `safe`.
+fn rename_variable(
+    cx: &RuleContext<'_>,
+    o: &crate::model::Origin,
+    var: &str,
+    safe: &str,
+) -> Option<Fix> {
+    let text = &cx.ctx.set.file(o.loc.file).text;
+    let start = o.loc.span.start as usize;
+    let written = text.get(start..o.loc.span.end as usize)?;
+    if written.contains(['\n', '&', '*', '!']) {
+        return None;
+    }
+    let b = written.as_bytes();
+    let mut edits = Vec::new();
+    let mut i = 0;
+    while let Some(p) = written[i..].find(var) {
+        let at = i + p;
+        let end = at + var.len();
+        let before = (at >= 1 && b[at - 1] == b'$') || (at >= 2 && &b[at - 2..at] == b"${");
+        let after = b
+            .get(end)
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'));
+        if before && after {
+            edits.push(Edit {
+                file: o.loc.file,
+                span: Span::new((start + at) as u32, (start + end) as u32),
+                text: safe.to_string(),
+            });
+        }
+        i = end;
+    }
+    (!edits.is_empty() && !safe.is_empty()).then(|| Fix {
+        title: format!("Use `${safe}` instead of `${var}`"),
+        edits,
+    })
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 //! in the job log, so the cache stays empty. Paths are shell-expanded first (`shell.Expand`),
 //! which does not expand `~`.
 
-use super::context::{Rule, RuleContext, at, jobs};
-use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
+use super::context::{Rule, RuleContext, at, jobs, replace_scalar};
+use crate::diagnostic::{Category, Diagnostic, Fix, RuleDecl, RuleId, Severity};
 use crate::model::variables::{Part, display, expand_shell};
 
 pub const RULE: RuleId = RuleId::declare(&RuleDecl {
@@ -59,35 +59,75 @@ fn escapes(path: &str) -> bool {
     false
 }
 
-/// How to move a known tool's cache into the project.
-pub fn tool_hint(path: &str) -> &'static str {
+/// How to move a known tool's cache into the project, and the path to cache then, when the
+/// hint names one.
+pub fn tool_hint(path: &str) -> (&'static str, Option<&'static str>) {
     let p = path.to_ascii_lowercase();
     if p.contains(".npm") {
-        "run npm with a cache inside the project (`npm ci --cache .npm --prefer-offline`) and cache `.npm/`"
+        (
+            "run npm with a cache inside the project (`npm ci --cache .npm --prefer-offline`) and cache `.npm/`",
+            Some(".npm/"),
+        )
     } else if p.contains("pip") {
-        "set `PIP_CACHE_DIR: $CI_PROJECT_DIR/.cache/pip` in `variables:` and cache `.cache/pip/`"
+        (
+            "set `PIP_CACHE_DIR: $CI_PROJECT_DIR/.cache/pip` in `variables:` and cache `.cache/pip/`",
+            Some(".cache/pip/"),
+        )
     } else if p.contains(".gradle") {
-        "set `GRADLE_USER_HOME: $CI_PROJECT_DIR/.gradle` in `variables:` and cache `.gradle/`"
+        (
+            "set `GRADLE_USER_HOME: $CI_PROJECT_DIR/.gradle` in `variables:` and cache `.gradle/`",
+            Some(".gradle/"),
+        )
     } else if p.contains(".m2") {
-        "set `MAVEN_OPTS: -Dmaven.repo.local=$CI_PROJECT_DIR/.m2/repository` and cache `.m2/repository/`"
+        (
+            "set `MAVEN_OPTS: -Dmaven.repo.local=$CI_PROJECT_DIR/.m2/repository` and cache `.m2/repository/`",
+            Some(".m2/repository/"),
+        )
     } else if p.contains("go/pkg") || p.contains("gopath") || p.contains("go-build") {
-        "set `GOPATH: $CI_PROJECT_DIR/.go` (and `GOCACHE: $CI_PROJECT_DIR/.go-build`) and cache those directories"
+        (
+            "set `GOPATH: $CI_PROJECT_DIR/.go` (and `GOCACHE: $CI_PROJECT_DIR/.go-build`) and cache those directories",
+            None,
+        )
     } else if p.contains(".cargo") {
-        "set `CARGO_HOME: $CI_PROJECT_DIR/.cargo` in `variables:` and cache `.cargo/`"
+        (
+            "set `CARGO_HOME: $CI_PROJECT_DIR/.cargo` in `variables:` and cache `.cargo/`",
+            Some(".cargo/"),
+        )
     } else if p.contains("yarn") {
-        "set `YARN_CACHE_FOLDER: $CI_PROJECT_DIR/.yarn-cache` in `variables:` and cache `.yarn-cache/`"
+        (
+            "set `YARN_CACHE_FOLDER: $CI_PROJECT_DIR/.yarn-cache` in `variables:` and cache `.yarn-cache/`",
+            Some(".yarn-cache/"),
+        )
     } else if p.contains("composer") {
-        "set `COMPOSER_CACHE_DIR: $CI_PROJECT_DIR/.composer-cache` and cache `.composer-cache/`"
+        (
+            "set `COMPOSER_CACHE_DIR: $CI_PROJECT_DIR/.composer-cache` and cache `.composer-cache/`",
+            Some(".composer-cache/"),
+        )
     } else if p.contains("pre-commit") {
-        "set `PRE_COMMIT_HOME: $CI_PROJECT_DIR/.cache/pre-commit` and cache `.cache/pre-commit/`"
+        (
+            "set `PRE_COMMIT_HOME: $CI_PROJECT_DIR/.cache/pre-commit` and cache `.cache/pre-commit/`",
+            Some(".cache/pre-commit/"),
+        )
     } else if p.contains("ccache") {
-        "set `CCACHE_DIR: $CI_PROJECT_DIR/.ccache` and cache `.ccache/`"
+        (
+            "set `CCACHE_DIR: $CI_PROJECT_DIR/.ccache` and cache `.ccache/`",
+            Some(".ccache/"),
+        )
     } else if p.contains("bundle") || p.contains("gem") {
-        "set `BUNDLE_PATH: vendor/bundle` and cache `vendor/bundle/`"
+        (
+            "set `BUNDLE_PATH: vendor/bundle` and cache `vendor/bundle/`",
+            Some("vendor/bundle/"),
+        )
     } else if p.contains(".sbt") || p.contains(".ivy2") || p.contains("coursier") {
-        "point sbt's caches into the project (`-Dsbt.global.base=$CI_PROJECT_DIR/.sbt -Dsbt.ivy.home=$CI_PROJECT_DIR/.ivy2`) and cache those directories"
+        (
+            "point sbt's caches into the project (`-Dsbt.global.base=$CI_PROJECT_DIR/.sbt -Dsbt.ivy.home=$CI_PROJECT_DIR/.ivy2`) and cache those directories",
+            None,
+        )
     } else {
-        "make the tool keep its cache inside the project (most tools have a variable or option for the cache directory, e.g. `$CI_PROJECT_DIR/.cache/...`) and cache that path"
+        (
+            "make the tool keep its cache inside the project (most tools have a variable or option for the cache directory, e.g. `$CI_PROJECT_DIR/.cache/...`) and cache that path",
+            None,
+        )
     }
 }
 
@@ -127,11 +167,19 @@ impl Rule for CachePathOutsideProject {
                             path.value
                         ),
                     };
+                    let (hint, inside) = tool_hint(&shown);
+                    let fix = inside.and_then(|new| {
+                        Some(Fix {
+                            title: format!("Cache `{new}` instead"),
+                            edits: vec![replace_scalar(cx, &path.origin, new)?],
+                        })
+                    });
                     out.push(
                         at(cx, RULE, &path.origin, job, message)
                             .label("outside the project")
-                            .help(tool_hint(&shown))
-                            .subject(format!("path:{}", path.value)),
+                            .help(hint)
+                            .subject(format!("path:{}", path.value))
+                            .fix(fix),
                     );
                 }
             }

@@ -3,7 +3,7 @@
 //! [`at`], which makes a finding at a value with the labels that tell how the value reached the
 //! job.
 
-use crate::diagnostic::{Diagnostic, Label, RuleId};
+use crate::diagnostic::{Diagnostic, Edit, Label, RuleId};
 use crate::model::variables::Lookup;
 use crate::model::{Cache, Job, Origin, Pipeline, Variable};
 use crate::resolve::value::Ctx;
@@ -147,4 +147,27 @@ pub fn at(
     let mut d = Diagnostic::new(rule, file, span, message).job(job.name.clone());
     d.labels = provenance(&cx.ctx, o);
     d
+}
+
+/// An edit replacing the text of a scalar value, where `o` says it is written (plain, or
+/// inside its quotes), by `new`. A value written once and inherited is changed for every job
+/// that inherits it, which is what the fix means.
+pub fn replace_scalar(cx: &RuleContext<'_>, o: &Origin, new: &str) -> Option<Edit> {
+    let text = &cx.ctx.set.file(o.loc.file).text;
+    let written = text.get(o.loc.span.start as usize..o.loc.span.end as usize)?;
+    if written.contains(['\n', '|', '>', '&', '*', '!']) {
+        return None; // a block scalar, an anchor or a tag: not a simple value to replace
+    }
+    let quoted = (written.starts_with('"') && written.ends_with('"'))
+        || (written.starts_with('\'') && written.ends_with('\''));
+    let (start, end) = if quoted && written.len() >= 2 {
+        (o.loc.span.start + 1, o.loc.span.end - 1)
+    } else {
+        (o.loc.span.start, o.loc.span.end)
+    };
+    Some(Edit {
+        file: o.loc.file,
+        span: Span::new(start, end),
+        text: new.to_string(),
+    })
 }
