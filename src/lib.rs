@@ -12,6 +12,8 @@ pub mod model;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+#[cfg(not(target_family = "wasm"))]
+pub mod server;
 pub mod show;
 pub mod source;
 pub mod suppress;

@@ -119,6 +119,12 @@ enum Command {
     /// List every rule with its default severity and a one-line summary.
     #[command(after_help = "Example:\n  cachelint rules | grep cache\n\nExit codes: 0.")]
     Rules,
+    /// Run the language server (LSP over standard input and output), for editors: diagnostics
+    /// as you type, across included files, with hover, go to definition and quick fixes.
+    #[command(
+        after_help = "Example (Neovim 0.11):\n  vim.lsp.config('cachelint', { cmd = { 'cachelint', 'server' }, filetypes = { 'yaml' } })\n\nSetup for each editor: docs/integrations/editors.md.\nExit codes: 0 after the client's shutdown and exit; 2 on a protocol error."
+    )]
+    Server,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -251,6 +257,22 @@ fn main() -> ExitCode {
             project_root,
             config,
         } => run_show(path, job, format, origins, options(project_root, config)),
+        Command::Server => {
+            let (connection, io) = lsp_server::Connection::stdio();
+            let result = cachelint::server::run(connection, Default::default());
+            let joined = io.join();
+            match (result, joined) {
+                (Ok(()), Ok(())) => ExitCode::SUCCESS,
+                (Err(e), _) => {
+                    eprintln!("cachelint server: {e}");
+                    ExitCode::from(2)
+                }
+                (_, Err(e)) => {
+                    eprintln!("cachelint server: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
     }
 }
 

@@ -203,6 +203,13 @@ fn cache_origins(ctx: &Ctx<'_>, c: &Cache, out: &mut String) {
             origin(ctx, &w.origin)
         ));
     }
+    for f in &c.fallback_keys {
+        out.push_str(&format!(
+            "      fallback_keys: {}{}\n",
+            f.value.text,
+            origin(ctx, &f.origin)
+        ));
+    }
 }
 
 fn list(ctx: &Ctx<'_>, indent: usize, name: &str, items: &[Valued<String>], out: &mut String) {
