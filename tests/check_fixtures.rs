@@ -161,6 +161,12 @@ fn json_report_has_full_positions() {
         "multibyte-positions.json",
         render(Format::Json, &outcome, false)
     );
+    // Findings with a certain fix carry it: the edits, at full positions.
+    let case = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/check/cache-path-outside-project");
+    let json = render(Format::Json, &run(&case), false);
+    assert!(json.contains("\"fix\": {"), "no fix in {json}");
+    insta::assert_snapshot!("cache-path-outside-project.json", json);
 }
 
 fn fingerprints_are_unique_and_do_not_depend_on_line_numbers() {

@@ -25,6 +25,24 @@ pub fn render(outcome: &Outcome) -> String {
                     })
                 })
                 .collect();
+            let fix = f.diag.fix.as_ref().map(|fix| {
+                let edits: Vec<_> = fix
+                    .edits
+                    .iter()
+                    .map(|e| {
+                        let file = f.set.file(e.file);
+                        let s = file.line_col(e.span.start);
+                        let end = file.line_col(e.span.end);
+                        json!({
+                            "path": file.rel_path,
+                            "line": s.line, "column": s.col,
+                            "end_line": end.line, "end_column": end.col,
+                            "text": e.text,
+                        })
+                    })
+                    .collect();
+                json!({ "title": fix.title, "edits": edits })
+            });
             json!({
                 "rule": f.diag.rule,
                 "severity": f.diag.severity,
@@ -37,6 +55,7 @@ pub fn render(outcome: &Outcome) -> String {
                 "end_column": f.end.col,
                 "job": f.diag.job,
                 "labels": labels,
+                "fix": fix,
                 "fingerprint": f.fingerprint,
             })
         })

@@ -31,6 +31,9 @@ pub(crate) struct State {
     roots: BTreeMap<PathBuf, Option<Outcome>>,
     /// What was last published per file (to publish only changes, and to clear).
     published: BTreeMap<PathBuf, Vec<lsp::Diagnostic>>,
+    /// Outcomes a re-lint replaced, dropped after publishing: freeing a large analysis takes
+    /// a noticeable share of a re-lint, and the editor need not wait for it.
+    replaced: Vec<Outcome>,
 }
 
 pub(crate) fn run(
@@ -47,6 +50,7 @@ pub(crate) fn run(
         docs: Default::default(),
         roots: BTreeMap::new(),
         published: BTreeMap::new(),
+        replaced: Vec::new(),
     };
     let mut pending: Vec<Job> = Vec::new();
     loop {
@@ -74,6 +78,7 @@ pub(crate) fn run(
                 drop(fs);
                 s.lint_roots(added);
                 s.publish();
+                s.replaced.clear();
             }
             Job::Request(req) => s.request(req),
             Job::Lint { docs, changed } => {
@@ -108,6 +113,7 @@ pub(crate) fn run(
                 s.docs = docs;
                 s.lint_changed(&changed);
                 s.publish();
+                s.replaced.clear();
                 if stop {
                     return;
                 }
@@ -197,7 +203,9 @@ impl State {
             if let Some(e) = outcome.errors.first() {
                 self.log(&format!("{}: {}", e.path.display(), e.message));
             }
-            self.roots.insert(root, Some(outcome));
+            if let Some(Some(old)) = self.roots.insert(root, Some(outcome)) {
+                self.replaced.push(old);
+            }
         }
     }
 
