@@ -207,7 +207,15 @@ fn many_jobs_sharing_a_key_or_a_directory_report_a_few_names_each() {
     let o = check("shared-key", shared.as_bytes(), &[]);
     assert_eq!(code(&o), 1);
     let text = stdout(&o);
-    assert!(text.contains("and 19996 more"), "the count is exact");
+    assert!(
+        text.contains("20000 jobs use the cache key `shared`") && text.contains("and 19997 more"),
+        "the count is exact"
+    );
+    assert_eq!(
+        text.matches("cache-key-collision\n").count(),
+        1,
+        "one finding for the key"
+    );
     let mut overlap = String::new();
     for i in 0..4_000 {
         let stage = if i % 2 == 0 { "build" } else { "test" };

@@ -139,16 +139,22 @@ pub fn slug(s: &str) -> String {
 }
 
 /// What a cache stores, for comparing caches that share a key.
+/// Paths outside the project are left out: the runner never archives them
+/// (`cache-path-outside-project`), so a job that caches only those saves nothing.
 fn contents(cache: &Cache, vars: &dyn Lookup) -> (BTreeSet<String>, bool) {
     let paths = cache
         .paths
         .iter()
-        .map(|p| {
-            let expanded = crate::model::variables::display(&expand_shell(&p.value, vars));
-            expanded
+        .filter_map(|p| {
+            let parts = expand_shell(&p.value, vars);
+            if super::cache_path_outside_project::outside(&parts).is_some() {
+                return None;
+            }
+            let expanded = crate::model::variables::display(&parts);
+            Some(expanded
                 .trim_start_matches("./")
                 .trim_end_matches('/')
-                .to_string()
+                .to_string())
         })
         .collect();
     let untracked = cache.untracked.as_ref().is_some_and(|u| u.value);
@@ -226,30 +232,29 @@ struct Class {
     members: Vec<usize>,
     /// A member that saves (not `policy: pull`), if any.
     saver: Option<usize>,
-    /// The distinct jobs of the class, in order: all of them, and those that save.
+    /// The distinct jobs of the class, in order.
     jobs: Vec<usize>,
-    saving_jobs: Vec<usize>,
 }
 
 /// How many kinds of contents a job that only restores is compared with, at most.
 const PULL_CHECKS: usize = 256;
 
-/// Reports the collisions among the caches that use one key: each cache whose contents differ
-/// from what another job saves under that key, once per job and cache. Linear in the uses:
-/// the jobs named in a message are the first few, and how many more there are is counted, not
-/// listed.
+/// How many jobs a message names; the others are counted.
+const NAMED: usize = 3;
+
+/// Reports the collision among the caches that use one key, once for the key: at the first
+/// cache that uses it, with the other contents saved under it as labels, and the jobs named
+/// up to three and counted past that. Linear in the uses.
 fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
     let jobs = &cx.pipeline.jobs;
     let mut class_of: HashMap<(&BTreeSet<String>, bool), usize> = HashMap::new();
     let mut classes: Vec<Class> = Vec::new();
-    let mut use_class = Vec::with_capacity(uses.len());
     for (i, u) in uses.iter().enumerate() {
         let c = *class_of.entry((&u.paths, u.untracked)).or_insert_with(|| {
             classes.push(Class {
                 members: Vec::new(),
                 saver: None,
                 jobs: Vec::new(),
-                saving_jobs: Vec::new(),
             });
             classes.len() - 1
         });
@@ -261,21 +266,43 @@ fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
         }
         if !u.pull_only {
             class.saver.get_or_insert(i);
-            if class.saving_jobs.last() != Some(&u.job) {
-                class.saving_jobs.push(u.job);
-            }
         }
-        use_class.push(c);
     }
     if classes.len() < 2 {
         return;
     }
-    let all_jobs: usize = classes.iter().map(|c| c.jobs.len()).sum();
-    let saver_jobs: usize = classes
-        .iter()
-        .filter(|c| c.saver.is_some())
-        .map(|c| c.jobs.len())
-        .sum();
+    let first = &uses[0];
+    let implicit = matches!(jobs[first.job].caches[first.cache].key, CacheKey::Default);
+    let savers: Vec<usize> = (0..classes.len())
+        .filter(|&c| classes[c].saver.is_some())
+        .collect();
+    // The classes the finding is about, the first being where it is reported.
+    let (involved, overwrite): (Vec<usize>, bool) = if savers.len() >= 2
+        || (implicit && !savers.is_empty())
+    {
+        // Different contents are saved under the key: they overwrite each other. (Nobody
+        // chose to share GitLab's implicit `default` key: a job that only restores it is in
+        // the collision too.)
+        let all: Vec<usize> = if implicit {
+            (0..classes.len()).collect()
+        } else {
+            savers.clone()
+        };
+        (all, true)
+    } else if let [s] = savers[..] {
+        // One content is saved; jobs that only restore the key and expect other files.
+        let saver = &uses[classes[s].saver.unwrap_or(classes[s].members[0])];
+        let short: Vec<usize> = (0..classes.len())
+            .take(PULL_CHECKS)
+            .filter(|&c| c != s && !saver.provides(&uses[classes[c].members[0]]))
+            .collect();
+        if short.is_empty() {
+            return;
+        }
+        (short.into_iter().chain([s]).collect(), false)
+    } else {
+        return; // nothing saves under the key
+    };
     let describe = |x: &Use| {
         let mut parts: Vec<String> = x.paths.iter().map(|p| format!("`{p}`")).collect();
         if x.untracked {
@@ -283,135 +310,116 @@ fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
         }
         parts.join(", ")
     };
-    let mut reported = std::collections::HashSet::new();
-    for (ui, u) in uses.iter().enumerate() {
-        let own = use_class[ui];
-        let job = &jobs[u.job];
-        let cache = &job.caches[u.cache];
-        let implicit = matches!(cache.key, CacheKey::Default);
-        // The other classes this cache collides with (each with its representative), and how
-        // many jobs they hold.
-        let (others, count): (Vec<(usize, usize)>, usize) = if implicit {
-            // Nobody chose to share GitLab's implicit `default` key: any job caching other
-            // files under it is a collision.
-            let others = classes
-                .iter()
-                .enumerate()
-                .filter(|(c, _)| *c != own)
-                .take(4)
-                .map(|(c, k)| (c, k.members[0]))
-                .collect();
-            (others, all_jobs - classes[own].jobs.len())
-        } else if u.pull_only {
-            let mut others = Vec::new();
-            let mut count = 0;
-            for (c, k) in classes.iter().enumerate().take(PULL_CHECKS) {
-                if let Some(s) = k.saver
-                    && c != own
-                    && !uses[s].provides(u)
-                {
-                    others.push((c, s));
-                    count += k.saving_jobs.len();
+    // "`a` (x), `b` (y) and 2 more": the first job of each class in turn, then the rest.
+    let named_list = |classes_in: &[usize]| -> (String, usize) {
+        let mut names: Vec<String> = Vec::new();
+        let mut total = 0;
+        for &c in classes_in {
+            total += classes[c].jobs.len();
+        }
+        'outer: for round in 0..NAMED {
+            for &c in classes_in {
+                let k = &classes[c];
+                if let Some(&j) = k.jobs.get(round) {
+                    let m = k.members.iter().map(|&m| &uses[m]).find(|m| m.job == j);
+                    if let Some(m) = m {
+                        names.push(format!("`{}` ({})", jobs[j].name, describe(m)));
+                    }
+                    if names.len() == NAMED {
+                        break 'outer;
+                    }
                 }
             }
-            (others, count)
+        }
+        let more = total.saturating_sub(names.len());
+        let mut text = names.join(", ");
+        if more > 0 {
+            text.push_str(&format!(" and {more} more"));
+        }
+        (text, total)
+    };
+    let at_use = &uses[classes[involved[0]].members[0]];
+    let job = &jobs[at_use.job];
+    let cache = &job.caches[at_use.cache];
+    let message = if overwrite {
+        let (listed, total) = named_list(&involved);
+        if implicit {
+            format!(
+                "{total} jobs cache different files without a `key:`, so under GitLab's implicit key `default`: {listed}; the jobs save and restore each other's archives"
+            )
         } else {
-            let others = classes
-                .iter()
-                .enumerate()
-                .filter(|(c, _)| *c != own)
-                .filter_map(|(c, k)| Some((c, k.saver?)))
-                .take(4)
-                .collect();
-            let own_savers = if classes[own].saver.is_some() {
-                classes[own].jobs.len()
-            } else {
-                0
-            };
-            (others, saver_jobs - own_savers)
-        };
-        if others.is_empty() || !reported.insert((job.name.clone(), u.cache)) {
+            format!(
+                "{total} jobs use the cache key `{}` for different files: {listed}; each job uploads its own archive under that key and overwrites the others'",
+                at_use.display
+            )
+        }
+    } else {
+        let (pullers, np) = named_list(&involved[..involved.len() - 1]);
+        let (saver, ns) = named_list(&involved[involved.len() - 1..]);
+        let verb = |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+        format!(
+            "{pullers} {} the cache key `{}`, but {saver} {} other files under it: {} that archive, without what {} expect{}",
+            verb(np, "restores", "restore"),
+            at_use.display,
+            verb(ns, "saves", "save"),
+            verb(np, "the job gets", "the jobs get"),
+            verb(np, "it", "they"),
+            verb(np, "s", ""),
+        )
+    };
+    let key_origin = cache.key_origin();
+    let (file, span) = primary(&key_origin);
+    // Whether the key is written once for several of the contents (`default:`, a template).
+    let written_once = involved.iter().skip(1).any(|&c| {
+        let o = &uses[classes[c].members[0]];
+        primary(&jobs[o.job].caches[o.cache].key_origin()) == (file, span)
+    });
+    let mut d = at(cx, RULE, &key_origin, job, message)
+        .label(match (implicit, written_once) {
+            (true, true) => "no `key:`, so GitLab uses `default`".to_string(),
+            (true, false) => format!("no `key:`, so GitLab uses `default` ({})", describe(at_use)),
+            (false, true) => "the shared key".to_string(),
+            (false, false) => format!("`{}` uses this key for {}", job.name, describe(at_use)),
+        })
+        .help("give each job's cache a key of its own (e.g. `key: $CI_JOB_NAME-...` or a distinct `prefix:` for `key:files`), or cache the same paths in every job that shares the key")
+        .subject(format!("key:{}", at_use.display));
+    // The other contents where their key is written (a key inherited from one place is
+    // shown once).
+    let mut labelled = std::collections::HashSet::from([(file, span)]);
+    labelled.extend(d.labels.iter().map(|l| (l.file, l.span)));
+    for &c in involved.iter().skip(1).take(NAMED) {
+        let k = &classes[c];
+        let o = &uses[k.saver.unwrap_or(k.members[0])];
+        let oj = &jobs[o.job];
+        let origin = oj.caches[o.cache].key_origin();
+        let (f, s) = primary(&origin);
+        if !labelled.insert((f, s)) {
+            // The same written key: show how it reached this job (an `extends`, a `<<:`).
+            for l in super::context::provenance(&cx.ctx, &origin) {
+                if labelled.insert((l.file, l.span)) {
+                    d.labels.push(l);
+                }
+            }
             continue;
         }
-        // The first three jobs of the other classes, with what they cache.
-        let pull_case = u.pull_only && !implicit;
-        let mut names: Vec<String> = Vec::new();
-        'names: for &(c, _) in &others {
-            let k = &classes[c];
-            let list = if pull_case { &k.saving_jobs } else { &k.jobs };
-            for &j in list.iter().take(3) {
-                let member = k.members.iter().map(|&m| &uses[m]).find(|m| m.job == j);
-                if let Some(m) = member {
-                    names.push(format!("`{}` ({})", jobs[j].name, describe(m)));
-                }
-                if names.len() == 3 {
-                    break 'names;
-                }
-            }
-        }
-        let count = count.max(names.len());
-        let more = count - names.len();
-        // "`a` (x), `b` (y) and 2 more" and the verb ending that agrees with it.
-        let listed = format!(
-            "{}{}",
-            names.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            }
-        );
-        let s = if count == 1 { "s" } else { "" };
-        let message = if implicit {
-            format!(
-                "job `{}` caches {} without a `key:`, so under GitLab's implicit key `default`, which {listed} also use{s} for different files: the jobs save and restore each other's archives",
-                job.name,
-                describe(u),
-            )
-        } else if u.pull_only {
-            format!(
-                "job `{}` restores {} from the cache key `{}`, but {listed} save{s} other files under that key: the job gets their archive, without what it expects",
-                job.name,
-                describe(u),
-                u.display,
-            )
+        let others = k.jobs.len() - 1;
+        let also = if others > 0 {
+            format!(" (and {others} more job{})", if others == 1 { "" } else { "s" })
         } else {
-            format!(
-                "job `{}` caches {} under the key `{}`, which {listed} also use{s} for different files: each job uploads its own archive under that key and overwrites the other's",
-                job.name,
-                describe(u),
-                u.display,
-            )
+            String::new()
         };
-        let key_origin = cache.key_origin();
-        let (file, span) = primary(&key_origin);
-        let mut d = at(cx, RULE, &key_origin, job, message)
-            .label(if implicit {
-                "no `key:`, so GitLab uses `default`".to_string()
-            } else {
-                "shared key".to_string()
-            })
-            .help("give each job's cache a key of its own (e.g. `key: $CI_JOB_NAME-...` or a distinct `prefix:` for `key:files`), or cache the same paths in every job that shares the key")
-            .subject(format!("key:{}:{}", u.display, u.cache));
-        let mut labelled = std::collections::HashSet::new();
-        for &(_, rep) in others.iter().take(3) {
-            let o = &uses[rep];
-            let oj = &jobs[o.job];
-            if !labelled.insert(oj.name.clone()) {
-                continue;
-            }
-            let (f, s) = primary(&oj.caches[o.cache].key_origin());
-            if (f, s) == (file, span) {
-                continue; // the same written key, inherited by both jobs
-            }
-            d = d.with_label(
-                f,
-                s,
-                format!("`{}` uses the same key for {}", oj.name, describe(o)),
-            );
-        }
-        out.push(d);
+        d = d.with_label(
+            f,
+            s,
+            format!(
+                "`{}`{also} {} the same key for {}",
+                oj.name,
+                if o.pull_only { "restores" } else { "uses" },
+                describe(o)
+            ),
+        );
     }
+    out.push(d);
 }
 
 #[cfg(test)]
