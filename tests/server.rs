@@ -14,6 +14,8 @@ struct Client {
     root: PathBuf,
     /// Notifications received while waiting for something else.
     seen: Vec<Notification>,
+    /// Requests the server sent (methods), in order.
+    asked: Vec<String>,
     server: Option<std::thread::JoinHandle<Result<(), String>>>,
 }
 
@@ -33,6 +35,7 @@ impl Client {
             next_id: 0,
             root: root.to_path_buf(),
             seen: Vec::new(),
+            asked: Vec::new(),
             server: Some(server),
         };
         let root_uri = c.uri("");
@@ -79,6 +82,7 @@ impl Client {
                     };
                 }
                 Message::Notification(n) => self.seen.push(n),
+                Message::Request(r) => self.asked.push(r.method),
                 _ => {}
             }
         }
@@ -101,8 +105,10 @@ impl Client {
             if let Some(i) = found {
                 return self.seen.remove(i).params;
             }
-            if let Message::Notification(n) = self.recv() {
-                self.seen.push(n);
+            match self.recv() {
+                Message::Notification(n) => self.seen.push(n),
+                Message::Request(r) => self.asked.push(r.method),
+                _ => {}
             }
         }
     }
@@ -254,6 +260,61 @@ fn positions_in_utf8_when_the_client_asks_and_pulled_diagnostics() {
     );
     assert_eq!(pulled["kind"], json!("full"));
     assert_eq!(pulled["items"], d["diagnostics"]);
+    c.shutdown();
+}
+
+/// A client that pulls gets open documents by pull only (pushed as well, editors such as
+/// Neovim 0.11 show every finding twice) and a refresh when they change; files it has not
+/// opened are still pushed.
+#[test]
+fn a_client_that_pulls_gets_open_documents_by_pull_only() {
+    let dir = project(
+        "pull",
+        &[(".gitlab-ci.yml", ROOT), ("ci/common.yml", COMMON)],
+    );
+    let caps = json!({
+        "textDocument": {"diagnostic": {}},
+        "workspace": {"diagnostic": {"refreshSupport": true}},
+    });
+    let mut c = Client::start(&dir, caps);
+    // Not open: pushed.
+    let d = c.diagnostics("ci/common.yml");
+    assert_eq!(d["diagnostics"].as_array().map(Vec::len), Some(2));
+    // Opened: the push is withdrawn and a pull answers.
+    c.open("ci/common.yml", COMMON, 1);
+    let d = c.diagnostics("ci/common.yml");
+    assert_eq!(d["diagnostics"], json!([]));
+    let pull = |c: &mut Client| {
+        let uri = c.uri("ci/common.yml");
+        c.request(
+            "textDocument/diagnostic",
+            json!({"textDocument": {"uri": uri}}),
+        )["items"]
+            .clone()
+    };
+    assert_eq!(pull(&mut c).as_array().map(Vec::len), Some(2));
+    // Edited: the client is asked to pull again, and the pull has the new state.
+    let before = c.asked.len();
+    c.change("ci/common.yml", COMMON_FIXED, 2);
+    assert_eq!(pull(&mut c), json!([]));
+    while !c.asked[before..]
+        .iter()
+        .any(|m| m == "workspace/diagnostic/refresh")
+    {
+        if let Message::Request(r) = c.recv() {
+            c.asked.push(r.method);
+        }
+    }
+    // Nothing was pushed for the open document meanwhile.
+    let uri = c.uri("ci/common.yml");
+    assert!(
+        !c.seen
+            .iter()
+            .any(|n| n.method == "textDocument/publishDiagnostics"
+                && n.params["uri"] == json!(uri)
+                && n.params["diagnostics"] != json!([])),
+        "an open document's diagnostics were pushed to a client that pulls"
+    );
     c.shutdown();
 }
 

@@ -151,10 +151,12 @@ fn contents(cache: &Cache, vars: &dyn Lookup) -> (BTreeSet<String>, bool) {
                 return None;
             }
             let expanded = crate::model::variables::display(&parts);
-            Some(expanded
-                .trim_start_matches("./")
-                .trim_end_matches('/')
-                .to_string())
+            Some(
+                expanded
+                    .trim_start_matches("./")
+                    .trim_end_matches('/')
+                    .to_string(),
+            )
         })
         .collect();
     let untracked = cache.untracked.as_ref().is_some_and(|u| u.value);
@@ -277,32 +279,31 @@ fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
         .filter(|&c| classes[c].saver.is_some())
         .collect();
     // The classes the finding is about, the first being where it is reported.
-    let (involved, overwrite): (Vec<usize>, bool) = if savers.len() >= 2
-        || (implicit && !savers.is_empty())
-    {
-        // Different contents are saved under the key: they overwrite each other. (Nobody
-        // chose to share GitLab's implicit `default` key: a job that only restores it is in
-        // the collision too.)
-        let all: Vec<usize> = if implicit {
-            (0..classes.len()).collect()
+    let (involved, overwrite): (Vec<usize>, bool) =
+        if savers.len() >= 2 || (implicit && !savers.is_empty()) {
+            // Different contents are saved under the key: they overwrite each other. (Nobody
+            // chose to share GitLab's implicit `default` key: a job that only restores it is in
+            // the collision too.)
+            let all: Vec<usize> = if implicit {
+                (0..classes.len()).collect()
+            } else {
+                savers.clone()
+            };
+            (all, true)
+        } else if let [s] = savers[..] {
+            // One content is saved; jobs that only restore the key and expect other files.
+            let saver = &uses[classes[s].saver.unwrap_or(classes[s].members[0])];
+            let short: Vec<usize> = (0..classes.len())
+                .take(PULL_CHECKS)
+                .filter(|&c| c != s && !saver.provides(&uses[classes[c].members[0]]))
+                .collect();
+            if short.is_empty() {
+                return;
+            }
+            (short.into_iter().chain([s]).collect(), false)
         } else {
-            savers.clone()
+            return; // nothing saves under the key
         };
-        (all, true)
-    } else if let [s] = savers[..] {
-        // One content is saved; jobs that only restore the key and expect other files.
-        let saver = &uses[classes[s].saver.unwrap_or(classes[s].members[0])];
-        let short: Vec<usize> = (0..classes.len())
-            .take(PULL_CHECKS)
-            .filter(|&c| c != s && !saver.provides(&uses[classes[c].members[0]]))
-            .collect();
-        if short.is_empty() {
-            return;
-        }
-        (short.into_iter().chain([s]).collect(), false)
-    } else {
-        return; // nothing saves under the key
-    };
     let describe = |x: &Use| {
         let mut parts: Vec<String> = x.paths.iter().map(|p| format!("`{p}`")).collect();
         if x.untracked {
@@ -356,7 +357,8 @@ fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
     } else {
         let (pullers, np) = named_list(&involved[..involved.len() - 1]);
         let (saver, ns) = named_list(&involved[involved.len() - 1..]);
-        let verb = |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+        let verb =
+            |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
         format!(
             "{pullers} {} the cache key `{}`, but {saver} {} other files under it: {} that archive, without what {} expect{}",
             verb(np, "restores", "restore"),
@@ -404,7 +406,10 @@ fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
         }
         let others = k.jobs.len() - 1;
         let also = if others > 0 {
-            format!(" (and {others} more job{})", if others == 1 { "" } else { "s" })
+            format!(
+                " (and {others} more job{})",
+                if others == 1 { "" } else { "s" }
+            )
         } else {
             String::new()
         };

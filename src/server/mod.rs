@@ -75,6 +75,12 @@ pub fn run(connection: Connection, options: ServerOptions) -> Result<(), String>
         .as_ref()
         .and_then(|t| t.diagnostic.as_ref())
         .is_some();
+    let refresh = caps
+        .workspace
+        .as_ref()
+        .and_then(|w| w.diagnostic.as_ref())
+        .and_then(|d| d.refresh_support)
+        .unwrap_or(false);
     let watch = caps
         .workspace
         .as_ref()
@@ -139,7 +145,7 @@ pub fn run(connection: Connection, options: ServerOptions) -> Result<(), String>
     let worker = std::thread::Builder::new()
         .name("cachelint-lint".into())
         .stack_size(64 * 1024 * 1024)
-        .spawn(move || worker::run(job_rx, sender, encoding, pull, debounce))
+        .spawn(move || worker::run(job_rx, sender, encoding, (pull, refresh), debounce))
         .map_err(|e| e.to_string())?;
     let _ = jobs.send(Job::Folders(folders));
 

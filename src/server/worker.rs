@@ -29,8 +29,15 @@ pub(crate) struct State {
     docs: Docs,
     /// Every root configuration known, with its latest analysis (none when it cannot be read).
     roots: BTreeMap<PathBuf, Option<Outcome>>,
-    /// What was last published per file (to publish only changes, and to clear).
-    published: BTreeMap<PathBuf, Vec<lsp::Diagnostic>>,
+    /// The diagnostics of every file as of the last lint (what a pull returns).
+    current: BTreeMap<PathBuf, Vec<lsp::Diagnostic>>,
+    /// What was last pushed per file (to push only changes, and to clear).
+    pushed: BTreeMap<PathBuf, Vec<lsp::Diagnostic>>,
+    /// The client asks for `workspace/diagnostic/refresh`: it re-pulls open documents when
+    /// told their diagnostics changed.
+    refresh: bool,
+    /// The id of the next request the server sends.
+    next_request: i32,
     /// Outcomes a re-lint replaced, dropped after publishing: freeing a large analysis takes
     /// a noticeable share of a re-lint, and the editor need not wait for it.
     replaced: Vec<Outcome>,
@@ -40,7 +47,7 @@ pub(crate) fn run(
     rx: Receiver<Job>,
     sender: Sender<Message>,
     encoding: Encoding,
-    pull: bool,
+    (pull, refresh): (bool, bool),
     debounce: Duration,
 ) {
     let mut s = State {
@@ -49,7 +56,10 @@ pub(crate) fn run(
         pull,
         docs: Default::default(),
         roots: BTreeMap::new(),
-        published: BTreeMap::new(),
+        current: BTreeMap::new(),
+        pushed: BTreeMap::new(),
+        refresh,
+        next_request: 0,
         replaced: Vec::new(),
     };
     let mut pending: Vec<Job> = Vec::new();
@@ -227,26 +237,42 @@ impl State {
         out
     }
 
-    /// Publishes every file whose diagnostics changed, an empty list for those that have none
-    /// left.
+    /// Publishes what changed. A client that only takes pushed diagnostics gets every file
+    /// whose diagnostics changed (an empty list for one that has none left). A client that
+    /// pulls gets the open documents by pull only (pushing them too would show each finding
+    /// twice) and, when theirs changed, a `workspace/diagnostic/refresh` if it supports one;
+    /// files it has not opened (an included file the edit affects) are still pushed.
     fn publish(&mut self) {
         let now = self.diagnostics();
-        let cleared: Vec<PathBuf> = self
-            .published
-            .keys()
-            .filter(|p| !now.contains_key(*p))
-            .cloned()
-            .collect();
-        for path in cleared {
-            self.send_diagnostics(&path, Vec::new());
-            self.published.remove(&path);
-        }
-        for (path, diags) in now {
-            if self.published.get(&path) == Some(&diags) {
+        let open_changed = self.pull && self.docs.keys().any(|p| self.current.get(p) != now.get(p));
+        let paths: BTreeSet<PathBuf> = self.pushed.keys().chain(now.keys()).cloned().collect();
+        for path in paths {
+            let want = if self.pull && self.docs.contains_key(&path) {
+                None
+            } else {
+                now.get(&path)
+            };
+            let had = self.pushed.get(&path);
+            if had.map_or(true, Vec::is_empty) && want.map_or(true, Vec::is_empty) {
+                self.pushed.remove(&path);
                 continue;
             }
+            if had == want {
+                continue;
+            }
+            let diags = want.cloned().unwrap_or_default();
             self.send_diagnostics(&path, diags.clone());
-            self.published.insert(path, diags);
+            self.pushed.insert(path, diags);
+        }
+        self.current = now;
+        if open_changed && self.refresh {
+            self.next_request += 1;
+            let req = lsp_server::Request::new(
+                lsp_server::RequestId::from(format!("cachelint-refresh-{}", self.next_request)),
+                "workspace/diagnostic/refresh".into(),
+                serde_json::Value::Null,
+            );
+            let _ = self.sender.send(req.into());
         }
     }
 
@@ -345,7 +371,7 @@ impl State {
                     return self.respond(id, serde_json::Value::Null);
                 };
                 let items = uri_to_path(&p.text_document.uri)
-                    .and_then(|path| self.published.get(&path).cloned())
+                    .and_then(|path| self.current.get(&path).cloned())
                     .unwrap_or_default();
                 let report = lsp::DocumentDiagnosticReportResult::Report(
                     lsp::DocumentDiagnosticReport::Full(lsp::RelatedFullDocumentDiagnosticReport {
