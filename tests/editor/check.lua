@@ -128,7 +128,9 @@ local function steps()
     local c = vim.lsp.get_client_by_id(client_id)
     return (c and c.initialized) or exit_code ~= nil
   end, 20)
-  if not started or exit_code then
+  if exit_code then
+    fail('the server exited before initializing', everything({ root_buf }))
+  elseif not started then
     fail('the server did not initialize within ' .. WAIT_MS .. ' ms', everything({ root_buf }))
   end
   say('ok    the server starts and initializes (' .. bin .. ' server)')

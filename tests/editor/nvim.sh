@@ -60,9 +60,9 @@ if [[ $code -ne 0 || "$(tail -1 "$CACHELINT_RESULT")" != done ]]; then
         failed=1
     fi
     echo "      $version; what nvim printed:"
-    sed 's/^/        /' "$tmp/nvim.out" | tail -30
+    tail -30 "$tmp/nvim.out" | awk '{ print "        " $0 }'
     for log in "$tmp"/cache/nvim/lsp.log "$tmp"/state/nvim/lsp.log; do
-        [[ -s "$log" ]] && { echo "      $log:"; tail -30 "$log" | sed 's/^/        /'; }
+        [[ -s "$log" ]] && { echo "      $log:"; tail -30 "$log" | awk '{ print "        " $0 }'; }
     done
 fi
 echo "Neovim ($version): $passed passed, $failed failed"
