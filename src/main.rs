@@ -122,7 +122,7 @@ enum Command {
     /// Run the language server (LSP over standard input and output), for editors: diagnostics
     /// as you type, across included files, with hover, go to definition and quick fixes.
     #[command(
-        after_help = "Example (Neovim 0.11):\n  vim.lsp.config('cachelint', { cmd = { 'cachelint', 'server' }, filetypes = { 'yaml' } })\n\nSetup for each editor: docs/integrations/editors.md.\nExit codes: 0 after the client's shutdown and exit; 2 on a protocol error."
+        after_help = "Example (Neovim 0.11):\n  vim.lsp.config('cachelint', { cmd = { 'cachelint', 'server' }, filetypes = { 'yaml' } })\n  vim.lsp.enable('cachelint')\n\nSetup for each editor: docs/integrations/editors.md.\nExit codes: 0 after the client's shutdown and exit; 2 on a protocol error."
     )]
     Server,
 }

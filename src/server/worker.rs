@@ -253,7 +253,7 @@ impl State {
                 now.get(&path)
             };
             let had = self.pushed.get(&path);
-            if had.map_or(true, Vec::is_empty) && want.map_or(true, Vec::is_empty) {
+            if had.is_none_or(|v| v.is_empty()) && want.is_none_or(|v| v.is_empty()) {
                 self.pushed.remove(&path);
                 continue;
             }
