@@ -3,6 +3,7 @@
 //! only this.
 
 mod builder;
+pub mod conditions;
 pub mod variables;
 
 pub use builder::{build, flatten};
@@ -50,6 +51,10 @@ pub struct Pipeline {
     pub effective: Vec<EffectiveJob>,
     /// The resolved top-level `stages` and `variables` entries, as written (for `show`).
     pub top: Vec<crate::resolve::value::REntry>,
+    /// `workflow:rules`, when written: which pipelines are created at all.
+    pub workflow: Option<Vec<RunRule>>,
+    /// Expansion stopped at its budget (`expansion-too-large`): some jobs may be missing.
+    pub incomplete: bool,
 }
 
 impl Pipeline {
@@ -112,6 +117,79 @@ pub struct Job {
     /// The jobs GitLab creates from this one: the job itself, or one per `parallel` instance
     /// or matrix combination. Never empty.
     pub instances: Vec<Instance>,
+    /// What the job runs in and on: its image, runner tags, commands, and when it runs.
+    pub run: Run,
+}
+
+/// What a job runs, in what, and when: the keywords cache flow depends on.
+#[derive(Clone, Debug, Default)]
+pub struct Run {
+    /// `image:` or `image:name`, as written (variables unexpanded).
+    pub image: Option<Valued<String>>,
+    /// `tags:` (the runners it may run on).
+    pub tags: Vec<Valued<String>>,
+    /// `before_script`, `script` and `after_script` lines, in the order the runner runs
+    /// them (each list flattened, as GitLab does).
+    pub commands: Vec<Command>,
+    /// The job's own `when:` (`on_success` when not written).
+    pub when: Option<Valued<Text>>,
+    /// `rules:`, when written (they replace `only`/`except`).
+    pub rules: Option<Vec<RunRule>>,
+    /// `only:` and `except:`, when written.
+    pub only: Option<RefFilter>,
+    pub except: Option<RefFilter>,
+    /// A `trigger:` job: it starts another pipeline and runs no script of its own.
+    pub trigger: Option<Trigger>,
+}
+
+/// One command line of a job's scripts.
+#[derive(Clone, Debug)]
+pub struct Command {
+    pub section: Section,
+    pub text: Valued<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    BeforeScript,
+    Script,
+    AfterScript,
+}
+
+/// One entry of `rules:`.
+#[derive(Clone, Debug)]
+pub struct RunRule {
+    /// `if:`, as written.
+    pub condition: Option<Valued<String>>,
+    /// `changes:` is written: the rule matches only when some files changed.
+    pub changes: bool,
+    /// `exists:` is written: the rule matches only when some files exist.
+    pub exists: bool,
+    /// `when:` of the rule (the job's `when:` when not written).
+    pub when: Option<Valued<Text>>,
+    /// The rule entry.
+    pub origin: Origin,
+}
+
+/// `only:` or `except:`: refs (`branches`, `tags`, `merge_requests`, `main`, `/^release/`...),
+/// variable expressions, and whether `changes:`/`kubernetes:` conditions are written.
+#[derive(Clone, Debug)]
+pub struct RefFilter {
+    pub refs: Vec<String>,
+    pub variables: Vec<String>,
+    pub changes: bool,
+    pub kubernetes: bool,
+    pub origin: Origin,
+}
+
+/// A `trigger:` job's downstream pipeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// A child pipeline of this project (`trigger: include:`): its jobs share the project's
+    /// cache, and cachelint does not see them.
+    Child,
+    /// A pipeline of another project (`trigger: group/project`).
+    Project,
 }
 
 /// One job GitLab creates from a written job.
@@ -126,6 +204,16 @@ pub struct Instance {
 }
 
 impl Job {
+    /// The job's name as an origin (for findings about the job as a whole).
+    pub fn key_origin(&self) -> Origin {
+        Origin {
+            loc: self.key,
+            key: Some(self.key),
+            alias: None,
+            chain: crate::resolve::value::Chain::NONE,
+        }
+    }
+
     /// The variables instance `i` runs with: the job's, with its matrix values in their place.
     pub fn instance_variables(&self, i: usize) -> impl Iterator<Item = &Rc<Variable>> {
         let matrix = self

@@ -10,12 +10,13 @@
 //! values differ. Caches are indexed by key: no pairwise comparison.
 
 use super::context::{Rule, RuleContext, at, primary};
+use super::flow::{Policy, Use};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::variables::Lookup;
-use crate::model::variables::{Part, Scope, expand_go, expand_shell};
+use crate::model::variables::{Part, Scope, expand_go};
 use crate::model::{Cache, CacheKey, Job};
 use crate::util::paths::within;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub const RULE: RuleId = RuleId::declare(&RuleDecl {
     name: "cache-key-collision",
@@ -29,6 +30,7 @@ pub struct CacheKeyCollision;
 
 /// A cache key as far as it can be known statically: the text to compare (equal keys are
 /// equal in every pipeline) and the text to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SymbolicKey {
     pub canonical: String,
     pub display: String,
@@ -43,24 +45,7 @@ pub fn symbolic_key(
     vars: &dyn Lookup,
 ) -> Option<SymbolicKey> {
     let render = |parts: &[Part], canonical: &mut String, display: &mut String| {
-        for p in parts {
-            match p {
-                Part::Text(t) => {
-                    canonical.push_str(t);
-                    display.push_str(t);
-                }
-                Part::Var { name, scope } => {
-                    display.push_str(&format!("${name}"));
-                    match (scope, per_job_value(name, job, instance)) {
-                        (Some(Scope::Job), Some(v)) => canonical.push_str(&v),
-                        (Some(Scope::Job), None) => {
-                            canonical.push_str(&format!("\u{0}job{job_index}.{instance}\u{0}"))
-                        }
-                        _ => canonical.push_str(&format!("\u{0}${name}\u{0}")),
-                    }
-                }
-            }
-        }
+        render_parts(parts, (job_index, instance), job, canonical, display)
     };
     let mut canonical = String::new();
     let mut display = String::new();
@@ -106,6 +91,36 @@ pub fn symbolic_key(
     Some(SymbolicKey { canonical, display })
 }
 
+/// Appends a key's expanded parts: text as is, a pipeline-wide variable as itself (the same
+/// in every job), a per-job variable as its value in this job instance when the model knows
+/// it, and as this job instance's own otherwise.
+pub fn render_parts(
+    parts: &[Part],
+    (job_index, instance): (usize, usize),
+    job: &Job,
+    canonical: &mut String,
+    display: &mut String,
+) {
+    for p in parts {
+        match p {
+            Part::Text(t) => {
+                canonical.push_str(t);
+                display.push_str(t);
+            }
+            Part::Var { name, scope } => {
+                display.push_str(&format!("${name}"));
+                match (scope, per_job_value(name, job, instance)) {
+                    (Some(Scope::Job), Some(v)) => canonical.push_str(&v),
+                    (Some(Scope::Job), None) => {
+                        canonical.push_str(&format!("\u{0}job{job_index}.{instance}\u{0}"))
+                    }
+                    _ => canonical.push_str(&format!("\u{0}${name}\u{0}")),
+                }
+            }
+        }
+    }
+}
+
 /// The value of a per-job predefined variable in instance `instance` of `job`, when the
 /// model knows it.
 fn per_job_value(name: &str, job: &Job, instance: usize) -> Option<String> {
@@ -138,49 +153,13 @@ pub fn slug(s: &str) -> String {
     cut.trim_matches('-').to_string()
 }
 
-/// What a cache stores, for comparing caches that share a key.
-/// Paths outside the project are left out: the runner never archives them
-/// (`cache-path-outside-project`), so a job that caches only those saves nothing.
-fn contents(cache: &Cache, vars: &dyn Lookup) -> (BTreeSet<String>, bool) {
-    let paths = cache
-        .paths
-        .iter()
-        .filter_map(|p| {
-            let parts = expand_shell(&p.value, vars);
-            if super::cache_path_outside_project::outside(&parts).is_some() {
-                return None;
-            }
-            let expanded = crate::model::variables::display(&parts);
-            Some(
-                expanded
-                    .trim_start_matches("./")
-                    .trim_end_matches('/')
-                    .to_string(),
-            )
-        })
-        .collect();
-    let untracked = cache.untracked.as_ref().is_some_and(|u| u.value);
-    (paths, untracked)
+/// Whether an archive saved by `s` holds everything `o` expects.
+fn provides(s: &Use, o: &Use) -> bool {
+    (!o.untracked || s.untracked) && o.paths.iter().all(|p| s.paths.iter().any(|x| within(p, x)))
 }
 
-struct Use {
-    job: usize,
-    cache: usize,
-    paths: BTreeSet<String>,
-    untracked: bool,
-    display: String,
-    /// `policy: pull`: restores, never saves.
-    pull_only: bool,
-}
-
-impl Use {
-    /// Whether an archive saved by `self` holds everything `o` expects.
-    fn provides(&self, o: &Use) -> bool {
-        (!o.untracked || self.untracked)
-            && o.paths
-                .iter()
-                .all(|p| self.paths.iter().any(|s| within(p, s)))
-    }
+fn pull_only(u: &Use) -> bool {
+    u.policy == Policy::Pull
 }
 
 impl Rule for CacheKeyCollision {
@@ -189,42 +168,18 @@ impl Rule for CacheKeyCollision {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-        let jobs = &cx.pipeline.jobs;
-        let mut by_key: HashMap<String, Vec<Use>> = HashMap::new();
-        let mut order: Vec<String> = Vec::new();
-        for (ji, job) in jobs.iter().enumerate() {
-            for inst in 0..job.instances.len() {
-                let vars = cx.vars(ji, inst);
-                for (ci, cache) in job.caches.iter().enumerate() {
-                    let (paths, untracked) = contents(cache, &vars);
-                    if paths.is_empty() && !untracked {
-                        continue; // the runner skips it (cache-without-paths)
-                    }
-                    let Some(key) = symbolic_key((ji, inst), job, cache, &vars) else {
-                        continue;
-                    };
-                    let uses = by_key.entry(key.canonical.clone()).or_insert_with(|| {
-                        order.push(key.canonical.clone());
-                        Vec::new()
-                    });
-                    let pull_only = cache
-                        .policy
-                        .as_ref()
-                        .is_some_and(|p| p.value.is_string && p.value.text == "pull");
-                    uses.push(Use {
-                        job: ji,
-                        cache: ci,
-                        paths,
-                        untracked,
-                        display: key.display,
-                        pull_only,
-                    });
-                }
+        let flow = cx.flow();
+        let mut seen: HashSet<&str> = HashSet::new();
+        for u in &flow.uses {
+            if !seen.insert(u.key.canonical.as_str()) {
+                continue;
             }
-        }
-        for canonical in order {
-            let uses = &by_key[&canonical];
-            report_group(cx, uses, out);
+            // The runner skips a cache without paths (cache-without-paths).
+            let uses: Vec<&Use> = flow
+                .under(&u.key.canonical)
+                .filter(|u| !u.paths.is_empty() || u.untracked)
+                .collect();
+            report_group(cx, &uses, out);
         }
     }
 }
@@ -247,7 +202,7 @@ const NAMED: usize = 3;
 /// Reports the collision among the caches that use one key, once for the key: at the first
 /// cache that uses it, with the other contents saved under it as labels, and the jobs named
 /// up to three and counted past that. Linear in the uses.
-fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
+fn report_group(cx: &RuleContext<'_>, uses: &[&Use], out: &mut Vec<Diagnostic>) {
     let jobs = &cx.pipeline.jobs;
     let mut class_of: HashMap<(&BTreeSet<String>, bool), usize> = HashMap::new();
     let mut classes: Vec<Class> = Vec::new();
@@ -266,7 +221,7 @@ fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
         if class.jobs.last() != Some(&u.job) {
             class.jobs.push(u.job);
         }
-        if !u.pull_only {
+        if !pull_only(u) {
             class.saver.get_or_insert(i);
         }
     }
@@ -292,10 +247,10 @@ fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
             (all, true)
         } else if let [s] = savers[..] {
             // One content is saved; jobs that only restore the key and expect other files.
-            let saver = &uses[classes[s].saver.unwrap_or(classes[s].members[0])];
+            let saver = uses[classes[s].saver.unwrap_or(classes[s].members[0])];
             let short: Vec<usize> = (0..classes.len())
                 .take(PULL_CHECKS)
-                .filter(|&c| c != s && !saver.provides(&uses[classes[c].members[0]]))
+                .filter(|&c| c != s && !provides(saver, uses[classes[c].members[0]]))
                 .collect();
             if short.is_empty() {
                 return;
@@ -322,7 +277,7 @@ fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
             for &c in classes_in {
                 let k = &classes[c];
                 if let Some(&j) = k.jobs.get(round) {
-                    let m = k.members.iter().map(|&m| &uses[m]).find(|m| m.job == j);
+                    let m = k.members.iter().map(|&m| uses[m]).find(|m| m.job == j);
                     if let Some(m) = m {
                         names.push(format!("`{}` ({})", jobs[j].name, describe(m)));
                     }
@@ -339,7 +294,7 @@ fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
         }
         (text, total)
     };
-    let at_use = &uses[classes[involved[0]].members[0]];
+    let at_use = uses[classes[involved[0]].members[0]];
     let job = &jobs[at_use.job];
     let cache = &job.caches[at_use.cache];
     let message = if overwrite {
@@ -351,7 +306,7 @@ fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
         } else {
             format!(
                 "{total} jobs use the cache key `{}` for different files: {listed}; each job uploads its own archive under that key and overwrites the others'",
-                at_use.display
+                at_use.key.display
             )
         }
     } else {
@@ -362,7 +317,7 @@ fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
         format!(
             "{pullers} {} the cache key `{}`, but {saver} {} other files under it: {} that archive, without what {} expect{}",
             verb(np, "restores", "restore"),
-            at_use.display,
+            at_use.key.display,
             verb(ns, "saves", "save"),
             verb(np, "the job gets", "the jobs get"),
             verb(np, "it", "they"),
@@ -373,7 +328,7 @@ fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
     let (file, span) = primary(&key_origin);
     // Whether the key is written once for several of the contents (`default:`, a template).
     let written_once = involved.iter().skip(1).any(|&c| {
-        let o = &uses[classes[c].members[0]];
+        let o = uses[classes[c].members[0]];
         primary(&jobs[o.job].caches[o.cache].key_origin()) == (file, span)
     });
     let mut d = at(cx, RULE, &key_origin, job, message)
@@ -384,14 +339,14 @@ fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
             (false, false) => format!("`{}` uses this key for {}", job.name, describe(at_use)),
         })
         .help("give each job's cache a key of its own (e.g. `key: $CI_JOB_NAME-...` or a distinct `prefix:` for `key:files`), or cache the same paths in every job that shares the key")
-        .subject(format!("key:{}", at_use.display));
+        .subject(format!("key:{}", at_use.key.display));
     // The other contents where their key is written (a key inherited from one place is
     // shown once).
     let mut labelled = std::collections::HashSet::from([(file, span)]);
     labelled.extend(d.labels.iter().map(|l| (l.file, l.span)));
     for &c in involved.iter().skip(1).take(NAMED) {
         let k = &classes[c];
-        let o = &uses[k.saver.unwrap_or(k.members[0])];
+        let o = uses[k.saver.unwrap_or(k.members[0])];
         let oj = &jobs[o.job];
         let origin = oj.caches[o.cache].key_origin();
         let (f, s) = primary(&origin);
@@ -419,7 +374,7 @@ fn report_group(cx: &RuleContext<'_>, uses: &[Use], out: &mut Vec<Diagnostic>) {
             format!(
                 "`{}`{also} {} the same key for {}",
                 oj.name,
-                if o.pull_only { "restores" } else { "uses" },
+                if pull_only(o) { "restores" } else { "uses" },
                 describe(o)
             ),
         );

@@ -25,6 +25,10 @@ pub struct RuleContext<'a> {
     pub ctx: Ctx<'a>,
     /// Per job (same index as `pipeline.jobs`): its variables over the declared ones.
     job_vars: Vec<HashMap<String, (String, bool)>>,
+    /// The cache flow, computed by the first rule that asks.
+    flow: std::cell::OnceCell<super::flow::Flow>,
+    /// The pipeline-wide variables over the declared ones (for `workflow:rules`).
+    top_vars: HashMap<String, (String, bool)>,
 }
 
 impl<'a> RuleContext<'a> {
@@ -37,6 +41,10 @@ impl<'a> RuleContext<'a> {
             .iter()
             .map(|(k, v)| (k.clone(), (v.clone(), false)))
             .collect();
+        let mut top_vars = base.clone();
+        for v in &pipeline.variables {
+            top_vars.insert(v.name.clone(), (v.value.clone(), v.expand));
+        }
         let job_vars = pipeline
             .jobs
             .iter()
@@ -52,7 +60,19 @@ impl<'a> RuleContext<'a> {
             pipeline,
             ctx,
             job_vars,
+            flow: std::cell::OnceCell::new(),
+            top_vars,
         }
+    }
+
+    /// The cache flow of the pipeline (computed once).
+    pub fn flow(&self) -> &super::flow::Flow {
+        self.flow.get_or_init(|| super::flow::compute(self))
+    }
+
+    /// The pipeline-wide variables (top-level ones over the declared ones).
+    pub fn top_vars(&self) -> &dyn Lookup {
+        &self.top_vars
     }
 
     /// The variables instance `instance` of job `job` expands its values with (its matrix

@@ -9,6 +9,7 @@
 //! and [`registry`] sit above the model.
 
 pub mod context;
+pub mod flow;
 pub mod registry;
 
 // Model checks.

@@ -128,6 +128,7 @@ impl Builder<'_, '_> {
             artifacts: get("artifacts").and_then(|e| self.artifacts(e)),
             downloads: Downloads::Jobs(Vec::new()),
             instances,
+            run: self.run(&keyed),
         };
         (job, links)
     }

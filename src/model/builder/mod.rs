@@ -14,6 +14,7 @@ mod downloads;
 mod inherit;
 mod job;
 mod parallel;
+mod run;
 
 use super::{EffectiveJob, Origin, Pipeline, Shape, Text, VariableSource};
 use crate::diagnostic::Diagnostic;
@@ -55,6 +56,11 @@ pub fn build(
             .unwrap_or_default(),
         ..Pipeline::default()
     };
+    p.incomplete = resolved.incomplete;
+    p.workflow = resolved
+        .get("workflow")
+        .and_then(|w| ctx.get(&w.value, "rules"))
+        .map(|r| b.run_rules(&r));
     let defaults = b.defaults(resolved);
     let mut wiring = Vec::new();
     for entry in &resolved.top {

@@ -1,0 +1,228 @@
+//! Cache flow: every cache every job instance uses, with its key as the runner computes it
+//! (symbolically: see [`symbolic_key`]), what it stores and whether it restores, saves or
+//! both. Computed once per check ([`super::context::RuleContext::flow`]) for the rules that
+//! reason about how cache content moves between jobs, and for `cachelint graph`.
+
+use super::cache_key_collision::{SymbolicKey, render_parts, symbolic_key};
+use super::context::RuleContext;
+use crate::model::variables::{Lookup, Part, display, expand_go, expand_shell};
+use crate::model::{Cache, CacheKey, Trigger};
+use std::collections::{BTreeSet, HashMap};
+
+/// What a cache does in its job (`cache:policy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    Pull,
+    Push,
+    PullPush,
+    /// A value cachelint cannot know (a variable defined outside the configuration) or an
+    /// invalid one (`invalid-cache-policy`).
+    Unknown,
+}
+
+impl Policy {
+    /// Whether the job may save the cache.
+    pub fn may_push(self) -> bool {
+        !matches!(self, Policy::Pull)
+    }
+    /// Whether the job may restore the cache.
+    pub fn may_pull(self) -> bool {
+        !matches!(self, Policy::Push)
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Pull => "pull",
+            Policy::Push => "push",
+            Policy::PullPush => "pull-push",
+            Policy::Unknown => "unknown",
+        }
+    }
+}
+
+/// One cache of one job instance.
+#[derive(Debug)]
+pub struct Use {
+    pub job: usize,
+    pub instance: usize,
+    /// The cache's index in the job.
+    pub cache: usize,
+    pub key: SymbolicKey,
+    /// The key uses a variable defined outside the configuration (project or group settings):
+    /// its value, and so which keys it equals, is unknown.
+    pub key_unknown: bool,
+    /// Paths inside the project, expanded and normalised (no `./`, no trailing `/`); paths
+    /// outside the project are left out: the runner archives nothing there.
+    pub paths: BTreeSet<String>,
+    pub untracked: bool,
+    pub policy: Policy,
+    /// The `fallback_keys`, expanded as the runner does (no `key:files` hashing).
+    pub fallbacks: Vec<SymbolicKey>,
+}
+
+impl Use {
+    /// Whether the cache saves anything: a policy that pushes and something to archive.
+    pub fn pushes(&self) -> bool {
+        self.policy.may_push() && (!self.paths.is_empty() || self.untracked)
+    }
+    /// Whether the cache restores anything (the runner skips a cache without paths).
+    pub fn pulls(&self) -> bool {
+        self.policy.may_pull() && (!self.paths.is_empty() || self.untracked)
+    }
+}
+
+/// The cache flow of a pipeline.
+#[derive(Debug, Default)]
+pub struct Flow {
+    pub uses: Vec<Use>,
+    /// Canonical key → the uses under it, in job order.
+    pub by_key: HashMap<String, Vec<usize>>,
+    /// Why the pipeline's jobs may not be all the jobs that share its caches (an include
+    /// cachelint cannot read, a child pipeline of this project), if they may not.
+    pub incomplete: Option<&'static str>,
+}
+
+impl Flow {
+    /// Every use whose key equals `canonical`.
+    pub fn under(&self, canonical: &str) -> impl Iterator<Item = &Use> {
+        self.by_key
+            .get(canonical)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.uses[i])
+    }
+}
+
+/// Computes the flow (linear in the caches of all job instances).
+pub fn compute(cx: &RuleContext<'_>) -> Flow {
+    let mut flow = Flow {
+        incomplete: incomplete(cx),
+        ..Flow::default()
+    };
+    for (ji, job) in cx.pipeline.jobs.iter().enumerate() {
+        for inst in 0..job.instances.len() {
+            let vars = cx.vars(ji, inst);
+            for (ci, cache) in job.caches.iter().enumerate() {
+                let Some(key) = symbolic_key((ji, inst), job, cache, &vars) else {
+                    continue;
+                };
+                let (paths, untracked) = contents(cache, &vars);
+                let fallbacks = cache
+                    .fallback_keys
+                    .iter()
+                    .filter(|f| f.value.is_string)
+                    .map(|f| {
+                        let parts = expand_go(&f.value.text, &vars);
+                        let mut key = SymbolicKey {
+                            canonical: String::new(),
+                            display: String::new(),
+                        };
+                        render_parts(
+                            &parts,
+                            (ji, inst),
+                            job,
+                            &mut key.canonical,
+                            &mut key.display,
+                        );
+                        key
+                    })
+                    .collect();
+                let u = Use {
+                    job: ji,
+                    instance: inst,
+                    cache: ci,
+                    key_unknown: key_unknown(cache, &vars),
+                    key,
+                    paths,
+                    untracked,
+                    policy: policy(cache, &vars),
+                    fallbacks,
+                };
+                flow.by_key
+                    .entry(u.key.canonical.clone())
+                    .or_default()
+                    .push(flow.uses.len());
+                flow.uses.push(u);
+            }
+        }
+    }
+    flow
+}
+
+/// Why the jobs cachelint sees may not be all that use the project's caches.
+fn incomplete(cx: &RuleContext<'_>) -> Option<&'static str> {
+    if !cx.ctx.set.unresolved.is_empty() {
+        return Some("an include cachelint cannot read may define other jobs");
+    }
+    if cx.pipeline.incomplete {
+        return Some("the configuration was not expanded whole");
+    }
+    if cx
+        .pipeline
+        .jobs
+        .iter()
+        .any(|j| j.run.trigger == Some(Trigger::Child))
+    {
+        return Some("a child pipeline of this project shares its caches");
+    }
+    None
+}
+
+/// Whether the key's value depends on a variable defined outside the configuration.
+fn key_unknown(cache: &Cache, vars: &dyn Lookup) -> bool {
+    let text = match &cache.key {
+        CacheKey::Literal(k) => &k.value.text,
+        CacheKey::Files {
+            prefix: Some(p), ..
+        } => &p.value.text,
+        _ => return false,
+    };
+    expand_go(text, vars)
+        .iter()
+        .any(|p| matches!(p, Part::Var { scope: None, .. }))
+}
+
+/// `cache:policy`, expanded (GitLab allows variables in it).
+fn policy(cache: &Cache, vars: &dyn Lookup) -> Policy {
+    let Some(p) = &cache.policy else {
+        return Policy::PullPush;
+    };
+    if !p.value.is_string {
+        return Policy::Unknown;
+    }
+    let parts = expand_go(&p.value.text, vars);
+    match parts.as_slice() {
+        [Part::Text(t)] => match t.as_str() {
+            "pull" => Policy::Pull,
+            "push" => Policy::Push,
+            "pull-push" => Policy::PullPush,
+            _ => Policy::Unknown,
+        },
+        [] => Policy::PullPush,
+        _ => Policy::Unknown,
+    }
+}
+
+/// What a cache stores: its paths inside the project (expanded, normalised) and whether it
+/// stores untracked files. Paths outside the project are left out: the runner never archives
+/// them (`cache-path-outside-project`), so a cache of only such paths saves nothing.
+pub fn contents(cache: &Cache, vars: &dyn Lookup) -> (BTreeSet<String>, bool) {
+    let paths = cache
+        .paths
+        .iter()
+        .filter_map(|p| {
+            let parts = expand_shell(&p.value, vars);
+            if super::cache_path_outside_project::outside(&parts).is_some() {
+                return None;
+            }
+            let expanded = display(&parts);
+            let p = expanded.trim_start_matches("./").trim_end_matches('/');
+            Some(if p.is_empty() {
+                ".".to_string()
+            } else {
+                p.to_string()
+            })
+        })
+        .collect();
+    let untracked = cache.untracked.as_ref().is_some_and(|u| u.value);
+    (paths, untracked)
+}
