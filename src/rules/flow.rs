@@ -53,16 +53,26 @@ pub struct Use {
     /// Paths inside the project, expanded and normalised (no `./`, no trailing `/`); paths
     /// outside the project are left out: the runner archives nothing there.
     pub paths: BTreeSet<String>,
+    /// Some written paths are outside the project (reported by `cache-path-outside-project`).
+    pub outside: bool,
     pub untracked: bool,
     pub policy: Policy,
     /// The `fallback_keys`, expanded as the runner does (no `key:files` hashing).
     pub fallbacks: Vec<SymbolicKey>,
+    /// A fallback key uses a variable defined outside the configuration.
+    pub fallbacks_unknown: bool,
 }
 
 impl Use {
     /// Whether the cache saves anything: a policy that pushes and something to archive.
     pub fn pushes(&self) -> bool {
         self.policy.may_push() && (!self.paths.is_empty() || self.untracked)
+    }
+    /// Whether the job means to save the cache: a policy that pushes and paths written (some
+    /// may be outside the project: that is `cache-path-outside-project`'s finding, not a
+    /// missing saver).
+    pub fn means_to_push(&self) -> bool {
+        self.policy.may_push() && (!self.paths.is_empty() || self.untracked || self.outside)
     }
     /// Whether the cache restores anything (the runner skips a cache without paths).
     pub fn pulls(&self) -> bool {
@@ -106,6 +116,7 @@ pub fn compute(cx: &RuleContext<'_>) -> Flow {
                     continue;
                 };
                 let (paths, untracked) = contents(cache, &vars);
+                let outside = paths.len() < cache.paths.len();
                 let fallbacks = cache
                     .fallback_keys
                     .iter()
@@ -126,13 +137,20 @@ pub fn compute(cx: &RuleContext<'_>) -> Flow {
                         key
                     })
                     .collect();
+                let fallbacks_unknown = cache.fallback_keys.iter().any(|f| {
+                    expand_go(&f.value.text, &vars)
+                        .iter()
+                        .any(|p| matches!(p, Part::Var { scope: None, .. }))
+                });
                 let u = Use {
+                    fallbacks_unknown,
                     job: ji,
                     instance: inst,
                     cache: ci,
                     key_unknown: key_unknown(cache, &vars),
                     key,
                     paths,
+                    outside,
                     untracked,
                     policy: policy(cache, &vars),
                     fallbacks,

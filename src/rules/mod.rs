@@ -15,8 +15,11 @@ pub mod registry;
 // Model checks.
 pub mod cache_artifact_overlap;
 pub mod cache_key_collision;
+pub mod cache_key_per_pipeline;
 pub mod cache_key_unsafe_variable;
 pub mod cache_path_outside_project;
+pub mod cache_pull_without_push;
+pub mod cache_unprotected;
 pub mod cache_without_paths;
 pub mod invalid_cache_key;
 pub mod invalid_cache_policy;

@@ -21,6 +21,9 @@ pub static ALL: &[RuleId] = &[
     unknown_cache_keyword::RULE,
     cache_without_paths::RULE,
     invalid_cache_value::RULE,
+    cache_pull_without_push::RULE,
+    cache_key_per_pipeline::RULE,
+    cache_unprotected::RULE,
     yaml_syntax::RULE,
     yaml_disallowed_type::RULE,
     yaml_too_large::RULE,
@@ -60,6 +63,9 @@ pub static MODEL_RULES: &[&dyn Rule] = &[
     &unknown_cache_keyword::UnknownCacheKeyword,
     &cache_without_paths::CacheWithoutPaths,
     &invalid_cache_value::InvalidCacheValue,
+    &cache_pull_without_push::CachePullWithoutPush,
+    &cache_key_per_pipeline::CacheKeyPerPipeline,
+    &cache_unprotected::CacheUnprotected,
 ];
 
 /// The rule named `name`.
