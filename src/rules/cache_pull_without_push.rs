@@ -2,12 +2,13 @@
 //! the pipeline saves, nor under any of its fallback keys. The runner looks the archive up,
 //! finds nothing and goes on without a cache (`shells/abstract.go :: addExtractCacheCommand`,
 //! "Failed to extract cache"), in every pipeline. Keys are compared as `cache-key-collision`
-//! compares them (see [`super::flow`]); the rule stays silent when a key depends on a
-//! variable defined outside the configuration or when jobs it cannot see may share the
-//! project's caches (an unread include, a child pipeline).
+//! compares them (see [`super::flow`]), except that a variable stands for any text: the
+//! pipeline that saved the cache may have had another branch, and a variable defined outside
+//! the configuration may have any value. The rule stays silent when jobs it cannot see may
+//! share the project's caches (an unread include, a child pipeline).
 
 use super::context::{Rule, RuleContext, at, primary};
-use super::flow::{Policy, Use};
+use super::flow::{Policy, Saved, Use};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::source::{FileId, Span};
 use crate::util::paths::within;
@@ -37,18 +38,17 @@ impl Rule for CachePullWithoutPush {
             return;
         }
         let pushers: Vec<&Use> = flow.uses.iter().filter(|u| u.means_to_push()).collect();
-        if pushers.iter().any(|u| u.key_unknown) {
-            return; // a saved key cachelint cannot know may be any key
-        }
-        let saved = |canonical: &str| flow.under(canonical).any(Use::means_to_push);
+        let saved = Saved::new(flow);
         // The pullers that find nothing, grouped by where their key is written.
         let mut groups: HashMap<(FileId, Span), Vec<&Use>> = HashMap::new();
         let mut order: Vec<(FileId, Span)> = Vec::new();
         for u in &flow.uses {
-            if u.policy != Policy::Pull || !u.pulls() || u.key_unknown || u.fallbacks_unknown {
+            if u.policy != Policy::Pull || !u.pulls() {
                 continue;
             }
-            if saved(&u.key.canonical) || u.fallbacks.iter().any(|f| saved(&f.canonical)) {
+            if saved.can_find(&u.key.canonical)
+                || u.fallbacks.iter().any(|f| saved.can_find(&f.canonical))
+            {
                 continue;
             }
             let job = &cx.pipeline.jobs[u.job];
@@ -84,18 +84,18 @@ fn report(cx: &RuleContext<'_>, group: &[&Use], pushers: &[&Use], out: &mut Vec<
     }
     let who = match names.len() {
         1 => format!("job {}", names[0]),
-        n => format!(
-            "jobs {} and {}",
-            names[..n - 1].join(", "),
-            names[n - 1]
-        ),
+        n => format!("jobs {} and {}", names[..n - 1].join(", "), names[n - 1]),
     };
     let fallbacks = if first.fallbacks.is_empty() {
         ""
     } else {
         " nor under its fallback keys"
     };
-    let verb = if group.len() == 1 { "restores" } else { "restore" };
+    let verb = if group.len() == 1 {
+        "restores"
+    } else {
+        "restore"
+    };
     let message = format!(
         "{who} {verb} the cache key `{}` (`policy: pull`), but no job of the pipeline saves under that key{fallbacks}: the restore never finds an archive",
         first.key.display
@@ -109,8 +109,10 @@ fn report(cx: &RuleContext<'_>, group: &[&Use], pushers: &[&Use], out: &mut Vec<
                 .all(|x| p.paths.iter().any(|s| within(x, s)))
     });
     let key_origin = cache.key_origin();
-    let mut d = at(cx, RULE, &key_origin, job, message)
-        .label(format!("`{}`: nothing is saved under it", first.key.display));
+    let mut d = at(cx, RULE, &key_origin, job, message).label(format!(
+        "`{}`: nothing is saved under it",
+        first.key.display
+    ));
     if let Some(p) = &cache.policy {
         let (f, s) = primary(&p.origin);
         if (f, s) != primary(&key_origin) {
@@ -139,8 +141,5 @@ fn report(cx: &RuleContext<'_>, group: &[&Use], pushers: &[&Use], out: &mut Vec<
         }
         None => "let a job save this key (a cache with these paths and `policy: pull-push` or `push`), or remove the cache from this job".to_string(),
     };
-    out.push(
-        d.help(help)
-            .subject(format!("pull:{}", first.key.display)),
-    );
+    out.push(d.help(help).subject(format!("pull:{}", first.key.display)));
 }

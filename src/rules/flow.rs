@@ -244,3 +244,144 @@ pub fn contents(cache: &Cache, vars: &dyn Lookup) -> (BTreeSet<String>, bool) {
     let untracked = cache.untracked.as_ref().is_some_and(|u| u.value);
     (paths, untracked)
 }
+
+/// One piece of a key for [`can_equal`]: a character, a variable (any text, since a variable
+/// can have another value in the pipeline that saved the cache), or something that only
+/// equals itself (a hash of `key:files`, a per-job value cachelint does not know).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Piece<'a> {
+    Char(char),
+    Any,
+    Exact(&'a str),
+}
+
+fn pieces(canonical: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = canonical;
+    while let Some(i) = rest.find('\u{0}') {
+        out.extend(rest[..i].chars().map(Piece::Char));
+        let special = &rest[i + 1..];
+        if special.starts_with("files:") {
+            out.push(Piece::Exact(special));
+            return out;
+        }
+        let end = special.find('\u{0}').unwrap_or(special.len());
+        let token = &special[..end];
+        out.push(if token.starts_with('$') {
+            Piece::Any
+        } else {
+            Piece::Exact(token)
+        });
+        rest = special.get(end + 1..).unwrap_or("");
+    }
+    out.extend(rest.chars().map(Piece::Char));
+    out
+}
+
+/// Whether two keys (canonical forms) can be the same string in some pipelines: equal text,
+/// each variable standing for any text. Quadratic in the lengths of the two keys.
+pub fn can_equal(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let (a, b) = (pieces(a), pieces(b));
+    // reach[j]: the first i pieces of `a` and the first j of `b` can denote the same text.
+    let mut reach = vec![false; b.len() + 1];
+    reach[0] = true;
+    for j in 1..=b.len() {
+        reach[j] = reach[j - 1] && b[j - 1] == Piece::Any;
+    }
+    for i in 1..=a.len() {
+        let mut next = vec![false; b.len() + 1];
+        next[0] = reach[0] && a[i - 1] == Piece::Any;
+        for j in 1..=b.len() {
+            next[j] = match (&a[i - 1], &b[j - 1]) {
+                (Piece::Any, Piece::Any) => reach[j] || next[j - 1] || reach[j - 1],
+                (Piece::Any, Piece::Char(_)) => reach[j] || next[j - 1] || reach[j - 1],
+                (Piece::Char(_), Piece::Any) => next[j - 1] || reach[j] || reach[j - 1],
+                (Piece::Any, Piece::Exact(_)) | (Piece::Exact(_), Piece::Any) => false,
+                (x, y) => reach[j - 1] && x == y,
+            };
+        }
+        reach = next;
+    }
+    reach[b.len()]
+}
+
+/// Keys saved in the pipeline, for asking whether a key restored can find an archive.
+pub struct Saved<'f> {
+    flow: &'f Flow,
+    /// The distinct canonical keys that are saved.
+    keys: Vec<&'f str>,
+    /// Comparisons left before giving up (see [`Saved::can_find`]).
+    budget: std::cell::Cell<usize>,
+}
+
+/// How many key comparisons a check may make: beyond, a key counts as found (silence rather
+/// than quadratic time on pipelines with thousands of distinct keys).
+const COMPARISONS: usize = 50_000;
+
+impl<'f> Saved<'f> {
+    pub fn new(flow: &'f Flow) -> Saved<'f> {
+        let mut keys: Vec<&str> = flow
+            .uses
+            .iter()
+            .filter(|u| u.means_to_push())
+            .map(|u| u.key.canonical.as_str())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Saved {
+            flow,
+            keys,
+            budget: std::cell::Cell::new(COMPARISONS),
+        }
+    }
+
+    /// Whether some job saves under exactly this key.
+    pub fn exactly(&self, canonical: &str) -> bool {
+        self.flow.under(canonical).any(Use::means_to_push)
+    }
+
+    /// Whether some job may save under a key that can equal this one (or cachelint gave up
+    /// comparing).
+    pub fn can_find(&self, canonical: &str) -> bool {
+        if self.exactly(canonical) {
+            return true;
+        }
+        let left = self.budget.get();
+        if left < self.keys.len() {
+            return true;
+        }
+        self.budget.set(left - self.keys.len());
+        self.keys.iter().any(|k| can_equal(canonical, k))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::can_equal;
+
+    #[test]
+    fn keys_that_can_be_equal() {
+        let v = |n: &str| format!("\u{0}${n}\u{0}");
+        assert!(can_equal(
+            "deps-main",
+            &format!("deps-{}", v("CI_COMMIT_REF_SLUG"))
+        ));
+        assert!(!can_equal(
+            "deps-main",
+            &format!("npm-{}", v("CI_COMMIT_REF_SLUG"))
+        ));
+        assert!(can_equal(
+            &format!("a-{}", v("X")),
+            &format!("{}-b", v("Y"))
+        ));
+        assert!(!can_equal("default", "0_go\u{0}files:go.mod\u{0}go.sum"));
+        assert!(!can_equal(&v("X"), "0_go\u{0}files:go.mod"));
+        assert!(can_equal("0_go\u{0}files:go.mod", "0_go\u{0}files:go.mod"));
+        assert!(!can_equal("a\u{0}job1.0\u{0}", "a\u{0}job2.0\u{0}"));
+        assert!(can_equal("", &v("X")));
+        assert!(!can_equal("x", ""));
+    }
+}

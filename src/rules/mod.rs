@@ -14,6 +14,7 @@ pub mod registry;
 
 // Model checks.
 pub mod cache_artifact_overlap;
+pub mod cache_fallback_key_unmatched;
 pub mod cache_key_collision;
 pub mod cache_key_per_pipeline;
 pub mod cache_key_unsafe_variable;

@@ -24,6 +24,7 @@ pub static ALL: &[RuleId] = &[
     cache_pull_without_push::RULE,
     cache_key_per_pipeline::RULE,
     cache_unprotected::RULE,
+    cache_fallback_key_unmatched::RULE,
     yaml_syntax::RULE,
     yaml_disallowed_type::RULE,
     yaml_too_large::RULE,
@@ -66,6 +67,7 @@ pub static MODEL_RULES: &[&dyn Rule] = &[
     &cache_pull_without_push::CachePullWithoutPush,
     &cache_key_per_pipeline::CacheKeyPerPipeline,
     &cache_unprotected::CacheUnprotected,
+    &cache_fallback_key_unmatched::CacheFallbackKeyUnmatched,
 ];
 
 /// The rule named `name`.
