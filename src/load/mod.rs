@@ -45,6 +45,10 @@ pub struct FileSet {
     /// variables, an invalid include, a file that does not load). What they would define is
     /// unknown, so names that only they could define are not reported as errors.
     pub unresolved: Vec<Unread>,
+    /// Tools' configuration files at the project root that can move a tool's cache
+    /// (`.npmrc`, `.yarnrc.yml`, `.bundle/config`, ...), with their text: the cache flow rules
+    /// read them to know whether a tool writes into the project.
+    pub tool_files: Vec<(&'static str, String)>,
 }
 
 impl FileSet {
@@ -62,6 +66,24 @@ pub struct LoadError {
     pub path: PathBuf,
     pub message: String,
 }
+
+/// Configuration files of build tools that can say where a tool keeps its cache.
+pub const TOOL_FILES: &[&str] = &[
+    ".npmrc",
+    ".yarnrc",
+    ".yarnrc.yml",
+    ".bundle/config",
+    ".mvn/maven.config",
+    ".mvn/jvm.config",
+    "uv.toml",
+    "pyproject.toml",
+    "poetry.toml",
+    "composer.json",
+    "gradle.properties",
+];
+
+/// The most of a tool's configuration file that is read.
+const TOOL_FILE_BYTES: u64 = 256 * 1024;
 
 /// Loads `root_path` and every local file it includes, through `fs`. Include paths are
 /// relative to `project_root`, by default the git top level of the root file's directory.
@@ -118,7 +140,16 @@ pub fn load(
     };
     let mut stack = vec![root];
     let includes = loader.expand(root, &mut stack);
+    let tool_files = TOOL_FILES
+        .iter()
+        .filter_map(|name| {
+            let (path, _) = loader.project.locate(name).ok()?;
+            let bytes = loader.project.read(&path, TOOL_FILE_BYTES).ok()?;
+            Some((*name, String::from_utf8_lossy(&bytes).into_owned()))
+        })
+        .collect();
     Ok(FileSet {
+        tool_files,
         project_root: loader.project.root,
         files: loader.files,
         docs: loader.docs,

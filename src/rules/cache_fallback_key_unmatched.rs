@@ -12,6 +12,7 @@
 use super::context::{Rule, RuleContext, at, first_seen, jobs};
 use super::flow::{Policy, Saved};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
+use crate::model::Shape;
 use crate::model::variables::{Part, display, expand_go};
 use std::collections::HashSet;
 
@@ -39,7 +40,8 @@ impl Rule for CacheFallbackKeyUnmatched {
         }
         let saved = Saved::new(flow);
         for u in &flow.uses {
-            if !u.pulls() || u.fallbacks.is_empty() {
+            // More than five is refused by GitLab (too-many-fallback-keys).
+            if !u.pulls() || u.fallbacks.is_empty() || u.fallbacks.len() > 5 {
                 continue;
             }
             // A job that restores only and finds nothing under any key is reported once, by
@@ -52,6 +54,15 @@ impl Rule for CacheFallbackKeyUnmatched {
             }
             let job = &cx.pipeline.jobs[u.job];
             let cache = &job.caches[u.cache];
+            // A list GitLab refuses (invalid-cache-value) is not worth matching.
+            let valid = cache
+                .written
+                .iter()
+                .filter(|w| w.name == "fallback_keys")
+                .all(|w| w.shape == Shape::List && w.items.iter().all(|(s, _)| *s == Shape::Str));
+            if !valid {
+                continue;
+            }
             for (f, written) in u.fallbacks.iter().zip(&cache.fallback_keys) {
                 if saved.can_find(&f.canonical) || !first_seen(&mut seen, &written.origin) {
                     continue;

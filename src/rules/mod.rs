@@ -11,15 +11,18 @@
 pub mod context;
 pub mod flow;
 pub mod registry;
+pub mod tools;
 
 // Model checks.
 pub mod cache_artifact_overlap;
+pub mod cache_dir_not_cached;
 pub mod cache_fallback_key_unmatched;
 pub mod cache_key_collision;
 pub mod cache_key_per_pipeline;
 pub mod cache_key_unsafe_variable;
 pub mod cache_path_outside_project;
 pub mod cache_pull_without_push;
+pub mod cache_tool_not_redirected;
 pub mod cache_unprotected;
 pub mod cache_without_paths;
 pub mod invalid_cache_key;

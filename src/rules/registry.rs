@@ -25,6 +25,8 @@ pub static ALL: &[RuleId] = &[
     cache_key_per_pipeline::RULE,
     cache_unprotected::RULE,
     cache_fallback_key_unmatched::RULE,
+    cache_tool_not_redirected::RULE,
+    cache_dir_not_cached::RULE,
     yaml_syntax::RULE,
     yaml_disallowed_type::RULE,
     yaml_too_large::RULE,
@@ -68,6 +70,8 @@ pub static MODEL_RULES: &[&dyn Rule] = &[
     &cache_key_per_pipeline::CacheKeyPerPipeline,
     &cache_unprotected::CacheUnprotected,
     &cache_fallback_key_unmatched::CacheFallbackKeyUnmatched,
+    &cache_tool_not_redirected::CacheToolNotRedirected,
+    &cache_dir_not_cached::CacheDirNotCached,
 ];
 
 /// The rule named `name`.
