@@ -263,4 +263,10 @@ impl Diagnostic {
         self.fix = fix;
         self
     }
+    /// This finding at another severity than its rule's default, for a case the rule itself
+    /// knows to be milder (`cachelint.toml` still sets every finding of the rule).
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
 }

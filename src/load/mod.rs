@@ -1,7 +1,7 @@
 //! The file set: the root configuration file and the local files it includes, as GitLab's
 //! `Config::External::Processor` expands them (see docs/semantics.md, "include").
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Label};
 use crate::fs::{Fs, Kind};
 use crate::rules::invalid_include::Problem;
 use crate::rules::unresolved_include::{Unread, Why};
@@ -10,10 +10,11 @@ use crate::rules::{
 };
 use crate::source::{FileId, Loc, SourceFile, Span};
 use crate::util::glob;
+use crate::util::paths::{normalize, to_slash};
 use crate::yaml::{self, Doc, Limits, NodeId};
 use include::{Include, classify};
 use project::{Project, Refusal, absolute, git_root};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 mod include;
@@ -132,6 +133,8 @@ pub fn load(
         limit_reported: false,
         unresolved: Vec::new(),
         broken: Vec::new(),
+        empty: HashSet::new(),
+        reported: HashMap::new(),
     };
     let root = if size > limits.read_bytes {
         loader.add_unread(abs, rel, size)
@@ -176,6 +179,31 @@ struct Loader<'f> {
     unresolved: Vec<Unread>,
     /// Files that GitLab cannot load (syntax errors and the like).
     broken: Vec<FileId>,
+    /// Files that are empty (an include of one is invalid, every time).
+    empty: HashSet<FileId>,
+    /// The finding (index in `diagnostics`) already made for an include that brings nothing,
+    /// by what it names and why: the same path written again, in the same file or another,
+    /// becomes a label of that finding.
+    reported: HashMap<Once, usize>,
+}
+
+/// What makes two includes the same unreadable include: the same target (normalised) for the
+/// same reason.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Once {
+    /// An `invalid-include` problem about the target (`detail`: the read error, if any).
+    Invalid {
+        problem: std::mem::Discriminant<Problem>,
+        target: String,
+        detail: String,
+    },
+    /// An include that cannot be read offline (`unresolved-include`).
+    Offline { kind: &'static str, target: String },
+}
+
+/// A local path or pattern as a key: no leading `/`, `.` and `..` resolved.
+fn path_key(raw: &str) -> String {
+    to_slash(&normalize(Path::new(raw.trim().trim_start_matches('/'))))
 }
 
 impl Loader<'_> {
@@ -232,8 +260,13 @@ impl Loader<'_> {
                     self.report_invalid(file, span, problem);
                 }
                 Include::Unresolvable { kind, what, span } => {
-                    self.diagnostics
-                        .push(unresolved_include::offline(file, span, kind, &what));
+                    let once = Once::Offline {
+                        kind,
+                        target: what.clone(),
+                    };
+                    self.report_once(once, file, span, |f, s| {
+                        unresolved_include::offline(f, s, kind, &what)
+                    });
                     self.unresolved.push(Unread {
                         at: Loc { file, span },
                         why: Why::Offline { kind, target: what },
@@ -281,14 +314,62 @@ impl Loader<'_> {
 
     /// Reports an include that brings nothing; what it should have brought is unknown, so it
     /// also counts as unresolved (except for a cycle, whose files are read anyway).
+    /// The same target written again for the same reason is a label of the first finding.
     fn report_invalid(&mut self, file: FileId, span: Span, problem: Problem) {
-        self.diagnostics
-            .push(invalid_include::invalid(file, span, &problem));
+        match problem.target() {
+            Some(target) => {
+                let once = Once::Invalid {
+                    problem: std::mem::discriminant(&problem),
+                    target: path_key(target),
+                    detail: match &problem {
+                        Problem::Unreadable { error, .. } => error.clone(),
+                        _ => String::new(),
+                    },
+                };
+                self.report_once(once, file, span, |f, s| {
+                    invalid_include::invalid(f, s, &problem)
+                });
+            }
+            None => self
+                .diagnostics
+                .push(invalid_include::invalid(file, span, &problem)),
+        }
         if !matches!(problem, Problem::Cycle(_)) {
             self.unresolved.push(Unread {
                 at: Loc { file, span },
                 why: Why::Invalid(problem),
             });
+        }
+    }
+
+    /// Reports the finding `make` builds at `file`/`span`, or, when `once` was reported
+    /// before, adds this place to that finding as "also included here" (once per place).
+    fn report_once(
+        &mut self,
+        once: Once,
+        file: FileId,
+        span: Span,
+        make: impl FnOnce(FileId, Span) -> Diagnostic,
+    ) {
+        match self.reported.get(&once) {
+            Some(&i) => {
+                if let Some(d) = self.diagnostics.get_mut(i) {
+                    let known = (d.file == file && d.span == span)
+                        || d.labels.iter().any(|l| l.file == file && l.span == span);
+                    if !known {
+                        d.labels.push(Label {
+                            file,
+                            span,
+                            text: "also included here".into(),
+                            via: Vec::new(),
+                        });
+                    }
+                }
+            }
+            None => {
+                self.reported.insert(once, self.diagnostics.len());
+                self.diagnostics.push(make(file, span));
+            }
         }
     }
 
@@ -350,6 +431,10 @@ impl Loader<'_> {
             }
         };
         if let Some(&id) = self.by_path.get(&rel_norm) {
+            if self.empty.contains(&id) {
+                self.report_invalid(from, span, Problem::Empty { raw: raw.into() });
+                return None;
+            }
             return Some(id);
         }
         match self.project.read(&joined, self.limits.read_bytes) {
@@ -364,6 +449,7 @@ impl Loader<'_> {
                     });
                 }
                 if blank {
+                    self.empty.insert(id);
                     self.report_invalid(from, span, Problem::Empty { raw: raw.into() });
                     return None;
                 }

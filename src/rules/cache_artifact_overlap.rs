@@ -3,6 +3,10 @@
 //! job that covers a cached path overwrites the restored cache; and a path that is both cached
 //! and uploaded as an artifact by the same job reaches every later job as an artifact, over
 //! that job's own cache of it.
+//!
+//! A downloaded artifact strictly inside the cached directory (`node_modules/.bin/tool` over a
+//! cache of `node_modules/`) replaces only its own files and leaves the rest of the restored
+//! cache in use; it is often deliberate, so it is reported as `info`.
 
 use super::context::{Rule, RuleContext, at, primary};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
@@ -82,6 +86,27 @@ fn ancestors(p: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Whether every file of artifact path `artifact` lies strictly inside cache path `cached`
+/// (`node_modules/.bin/tool` or `node_modules/.bin/*` in `node_modules`): the artifact replaces
+/// only part of the cache. A pattern counts by its fixed leading directories, so
+/// `node_modules/*` (everything in it) is not strictly inside; a cached pattern never has
+/// anything strictly inside.
+fn strictly_inside(artifact: &str, cached: &str) -> bool {
+    let (a, c) = (project_relative(artifact), project_relative(cached));
+    if c.is_empty() || is_glob(&c) {
+        return false;
+    }
+    let fixed = if is_glob(&a) {
+        a.split('/')
+            .take_while(|s| !is_glob(s))
+            .collect::<Vec<_>>()
+            .join("/")
+    } else {
+        a
+    };
+    fixed != c && within(&fixed, &c)
+}
+
 /// A pattern whose fixed leading directories lie inside the literal path (`build/**/*.o` and
 /// `build`).
 fn glob_prefix_inside(pattern: &str, literal: &str) -> bool {
@@ -104,18 +129,38 @@ struct Overlapping {
     /// (stage index, job, artifact path index), sorted: a prefix is every job of the earlier
     /// stages.
     by_stage: Vec<(usize, usize, usize)>,
-    /// Job → (artifact path index, stage index).
-    by_job: HashMap<usize, (usize, usize)>,
+    /// Job → (artifact path index, stage index, whether all its overlapping artifact paths are
+    /// strictly inside the cached path).
+    by_job: HashMap<usize, (usize, usize, bool)>,
+    /// The earliest stage of a job with an overlapping artifact path that is not strictly
+    /// inside the cached path.
+    first_loose_stage: Option<usize>,
     /// Per stage index `t`: the first three jobs (in configuration order) of the stages up
     /// to `t`, to name in a message.
     first: Vec<Vec<usize>>,
 }
 
 impl Overlapping {
-    fn new(mut list: Vec<(usize, usize, usize)>, stages: usize) -> Overlapping {
+    /// `list`: (stage index, job, artifact path index, strictly inside), one per overlapping
+    /// artifact path of each job.
+    fn new(mut list: Vec<(usize, usize, usize, bool)>, stages: usize) -> Overlapping {
+        let mut strict: HashMap<usize, bool> = HashMap::new();
+        for &(_, k, _, inside) in &list {
+            *strict.entry(k).or_insert(true) &= inside;
+        }
         list.sort_unstable();
         list.dedup_by_key(|x| x.1);
-        let by_job = list.iter().map(|&(s, k, ai)| (k, (ai, s))).collect();
+        let list: Vec<(usize, usize, usize)> =
+            list.into_iter().map(|(s, k, ai, _)| (s, k, ai)).collect();
+        let by_job: HashMap<usize, (usize, usize, bool)> = list
+            .iter()
+            .map(|&(s, k, ai)| (k, (ai, s, strict.get(&k).copied().unwrap_or(false))))
+            .collect();
+        let first_loose_stage = list
+            .iter()
+            .filter(|&&(_, k, _)| !by_job.get(&k).is_some_and(|x| x.2))
+            .map(|&(s, _, _)| s)
+            .min();
         let mut first: Vec<Vec<usize>> = vec![Vec::new(); stages + 1];
         let mut acc: Vec<usize> = Vec::new();
         let mut i = 0;
@@ -131,13 +176,20 @@ impl Overlapping {
         Overlapping {
             by_stage: list,
             by_job,
+            first_loose_stage,
             first,
         }
     }
 
     /// The jobs job `ji` (of stage `stage`) downloads artifacts from that overlap the path:
-    /// the first three, and how many in all.
-    fn downloaded(&self, ji: usize, stage: usize, downloads: &Downloads) -> (Vec<usize>, usize) {
+    /// the first three, how many in all, and whether every one of them lies strictly inside
+    /// the cached path.
+    fn downloaded(
+        &self,
+        ji: usize,
+        stage: usize,
+        downloads: &Downloads,
+    ) -> (Vec<usize>, usize, bool) {
         let listed = |list: &[usize]| {
             let mut hits: Vec<usize> = list
                 .iter()
@@ -147,8 +199,9 @@ impl Overlapping {
             hits.sort_unstable();
             hits.dedup();
             let n = hits.len();
+            let inside = hits.iter().all(|k| self.by_job.get(k).is_some_and(|x| x.2));
             hits.truncate(3);
-            (hits, n)
+            (hits, n, inside)
         };
         match downloads {
             Downloads::Jobs(list) => listed(list),
@@ -156,7 +209,7 @@ impl Overlapping {
                 let earlier: Vec<usize> = list
                     .iter()
                     .copied()
-                    .filter(|k| self.by_job.get(k).is_some_and(|&(_, s)| s < stage))
+                    .filter(|k| self.by_job.get(k).is_some_and(|&(_, s, _)| s < stage))
                     .collect();
                 listed(&earlier)
             }
@@ -166,7 +219,8 @@ impl Overlapping {
                     Some(t) => self.first.get(t).cloned().unwrap_or_default(),
                     None => Vec::new(),
                 };
-                (first, n)
+                let inside = self.first_loose_stage.is_none_or(|s| s >= stage);
+                (first, n, inside)
             }
         }
     }
@@ -250,11 +304,12 @@ impl Rule for CacheArtifactOverlap {
                         let mut list = Vec::new();
                         for id in candidates {
                             if overlap(&mut globs, &cached, &arts[id].path) {
+                                let inside = strictly_inside(&arts[id].path, &cached);
                                 list.extend(
                                     arts[id]
                                         .jobs
                                         .iter()
-                                        .map(|&(k, ai)| (jobs[k].stage_index, k, ai)),
+                                        .map(|&(k, ai)| (jobs[k].stage_index, k, ai, inside)),
                                 );
                             }
                         }
@@ -264,7 +319,8 @@ impl Rule for CacheArtifactOverlap {
                         continue;
                     };
                     // Artifacts of jobs this one downloads: extracted after the cache.
-                    let (hits, count) = over.downloaded(ji, job.stage_index, &job.downloads);
+                    let (hits, count, inside) =
+                        over.downloaded(ji, job.stage_index, &job.downloads);
                     if count > 0 {
                         let mut names: Vec<String> = hits
                             .iter()
@@ -279,22 +335,39 @@ impl Rule for CacheArtifactOverlap {
                             }
                             _ => names.join(", "),
                         };
-                        let mut d = at(
-                            cx,
-                            RULE,
-                            &path.origin,
-                            job,
-                            format!(
-                                "cache path `{}` of job `{}` is overwritten by the artifacts it downloads from {listed}: the runner restores the cache first and extracts artifacts over it",
-                                path.value,
-                                job.name,
-                            ),
-                        )
-                        .label("cached here")
-                        .help("cache a different directory than the one passed as an artifact, or stop downloading it (`needs: [{job: ..., artifacts: false}]` or `dependencies: []`)")
+                        let mut d = if inside {
+                            at(
+                                cx,
+                                RULE,
+                                &path.origin,
+                                job,
+                                format!(
+                                    "cache path `{}` of job `{}` has the artifacts it downloads from {listed} extracted inside it, over the restored cache: they replace only the files under their own paths and the rest of the cache is used, which is often deliberate (fresh build output laid over a dependency cache), so this is only info",
+                                    path.value,
+                                    job.name,
+                                ),
+                            )
+                            .label("cached here")
+                            .help("if the artifact is meant to replace these files, keep it; otherwise stop downloading it (`needs: [{job: ..., artifacts: false}]` or `dependencies: []`) or move it out of the cached directory")
+                            .severity(Severity::Info)
+                        } else {
+                            at(
+                                cx,
+                                RULE,
+                                &path.origin,
+                                job,
+                                format!(
+                                    "cache path `{}` of job `{}` is overwritten by the artifacts it downloads from {listed}: the runner restores the cache first and extracts artifacts over it",
+                                    path.value,
+                                    job.name,
+                                ),
+                            )
+                            .label("cached here")
+                            .help("cache a different directory than the one passed as an artifact, or stop downloading it (`needs: [{job: ..., artifacts: false}]` or `dependencies: []`)")
+                        }
                         .subject(format!("overlap:{}", path.value));
                         for k in hits.iter().take(3) {
-                            let ai = over.by_job.get(k).map_or(0, |&(ai, _)| ai);
+                            let ai = over.by_job.get(k).map_or(0, |&(ai, _, _)| ai);
                             if let Some(a) =
                                 jobs[*k].artifacts.as_ref().and_then(|a| a.paths.get(ai))
                             {
@@ -340,7 +413,7 @@ impl Rule for CacheArtifactOverlap {
 
 #[cfg(test)]
 mod tests {
-    use super::{Globs, overlap};
+    use super::{Globs, overlap, strictly_inside};
 
     fn overlap_(a: &str, b: &str) -> bool {
         overlap(&mut Globs::default(), a, b)
@@ -353,6 +426,19 @@ mod tests {
         assert!(overlap_("vendor/bundle", "vendor"));
         assert!(!overlap_("node_modules", "node_modules2"));
         assert!(!overlap_(".cache/pip", "dist"));
+    }
+
+    #[test]
+    fn strictly_inside_takes_part_of_the_cached_directory() {
+        assert!(strictly_inside("node_modules/.bin/tool", "node_modules/"));
+        assert!(strictly_inside("./vendor/build/", "vendor"));
+        assert!(strictly_inside("node_modules/.bin/*", "node_modules"));
+        assert!(!strictly_inside("node_modules/", "node_modules"));
+        assert!(!strictly_inside("node_modules/*", "node_modules"));
+        assert!(!strictly_inside("build/**/*.o", "build"));
+        assert!(!strictly_inside("vendor", "vendor/bundle"));
+        assert!(!strictly_inside("vendor/build", "vendor/*"));
+        assert!(!strictly_inside("**/x", "vendor"));
     }
 
     #[test]

@@ -1,4 +1,9 @@
 //! `cache-key-unsafe-variable`: a key built from a variable whose value can contain `/`.
+//!
+//! Current runners accept such a key and store the cache under nested directories
+//! (`cache/cachekey/cachekey.go :: Sanitize` keeps `/`), so this is a convention, not a failure:
+//! the finding is `info`. Only the runner releases 18.0.4, 18.1.2 and 18.2.0 refused to restore
+//! it (docs/semantics.md, "Cache keys at run time").
 
 use super::context::{Rule, RuleContext, at, job_caches};
 use crate::diagnostic::{Category, Diagnostic, Edit, Fix, RuleDecl, RuleId, Severity};
@@ -7,7 +12,7 @@ use crate::source::Span;
 
 pub const RULE: RuleId = RuleId::declare(&RuleDecl {
     name: "cache-key-unsafe-variable",
-    severity: Severity::Warning,
+    severity: Severity::Info,
     category: Category::Cache,
     summary: "A cache key built from a variable whose value can contain `/`, such as `$CI_COMMIT_REF_NAME`.",
     page: include_str!("../../rules/cache-key-unsafe-variable.md"),
@@ -42,6 +47,17 @@ const UNSAFE: &[(&str, &str)] = &[
     ("CI_PROJECT_NAMESPACE", "CI_PROJECT_NAMESPACE_SLUG"),
     ("CI_ENVIRONMENT_NAME", "CI_ENVIRONMENT_SLUG"),
 ];
+
+/// When `var` contains `/`, for the message.
+fn when_slashed(var: &str) -> &'static str {
+    match var {
+        "CI_PROJECT_PATH" => "every project (`group/project`)",
+        "CI_PROJECT_NAMESPACE" => "a subgroup (`group/subgroup`)",
+        "CI_ENVIRONMENT_NAME" => "names like `review/login`",
+        "CI_COMMIT_TAG" => "names like `release/1.0`",
+        _ => "names like `feature/login`",
+    }
+}
 
 /// The unsafe variables a key text refers to (`$X` or `${X}`).
 pub fn unsafe_variables(text: &str) -> Vec<(&'static str, &'static str)> {
@@ -84,28 +100,32 @@ impl Rule for CacheKeyUnsafeVariable {
                 _ => continue,
             };
             for (var, safe) in unsafe_variables(&value.value.text) {
+                let flat = if safe.is_empty() {
+                    "a slug variable gives a flat key".to_string()
+                } else {
+                    format!("`${safe}` gives a flat key")
+                };
+                let message = format!(
+                    "cache key `{}` uses `${var}`, which contains `/` for {}: the runner keeps the `/` and stores that cache in nested directories, which works on current runners (18.0.4, 18.1.2 and 18.2.0 did not restore it); {flat}",
+                    value.value.text,
+                    when_slashed(var)
+                );
+                let help = if safe.is_empty() {
+                    format!(
+                        "`${var}` has no slug variable: use a fixed name, or `$CI_COMMIT_REF_SLUG` for the branch the pipeline runs on"
+                    )
+                } else {
+                    format!(
+                        "use `${safe}` instead: the same value lowercased, with every character other than a-z and 0-9 replaced by `-`"
+                    )
+                };
                 out.push(
-                        at(
- cx,
- RULE,
- &value.origin,
-                            job,
-                            format!(
-                                "cache key `{}` uses `${var}`, which contains `/` for names like `feature/login`: the key then becomes nested cache directories (runners before 10.4 dropped such caches), and GitLab's documented cache keys use the slug form",
-                                value.value.text
-                            ),
-                        )
+                    at(cx, RULE, &value.origin, job, message)
                         .label(format!("`${var}` can contain `/`"))
-                        .help(if safe.is_empty() {
-                            format!("`${var}` has no slug variable: use a fixed name, or `$CI_COMMIT_REF_SLUG` for the branch the pipeline runs on")
-                        } else {
-                            format!(
-                                "use `${safe}` instead: the same value lowercased, with every character other than a-z and 0-9 replaced by `-`"
-                            )
-                        })
+                        .help(help)
                         .subject(format!("var:{var}:{}", value.value.text))
                         .fix(rename_variable(cx, &value.origin, var, safe)),
-                    );
+                );
             }
         }
     }

@@ -93,6 +93,28 @@ impl Problem {
         }
     }
 
+    /// The path or pattern the include names, as written, when the problem is about what it
+    /// names (a missing file, a pattern matching nothing...); `None` for a malformed entry or
+    /// a cycle.
+    pub fn target(&self) -> Option<&str> {
+        match self {
+            Problem::NoMatch { raw }
+            | Problem::NotYaml { raw }
+            | Problem::Outside { raw }
+            | Problem::Missing { raw }
+            | Problem::LinkOutside { raw }
+            | Problem::NotAFile { raw }
+            | Problem::Empty { raw }
+            | Problem::Unreadable { raw, .. } => Some(raw),
+            Problem::NotAnEntry
+            | Problem::NoFile
+            | Problem::NotString { .. }
+            | Problem::SeveralKinds(_)
+            | Problem::EmptyPath
+            | Problem::Cycle(_) => None,
+        }
+    }
+
     fn label(&self) -> &'static str {
         match self {
             Problem::NotAnEntry
