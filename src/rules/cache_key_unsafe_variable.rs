@@ -20,29 +20,23 @@ pub const RULE: RuleId = RuleId::declare(&RuleDecl {
 
 pub struct CacheKeyUnsafeVariable;
 
-/// Variables whose value can contain `/`, with the safe variant to suggest.
+/// Variables whose value can contain `/`, with the slug variable that has the same value in
+/// the pipelines where it is set ("" when there is none: GitLab's documentation lists no slug
+/// of the merge request branch names; in a merge request pipeline `CI_COMMIT_REF_SLUG` is the
+/// source branch's slug).
 const UNSAFE: &[(&str, &str)] = &[
     ("CI_COMMIT_REF_NAME", "CI_COMMIT_REF_SLUG"),
     ("CI_COMMIT_BRANCH", "CI_COMMIT_REF_SLUG"),
     ("CI_BUILD_REF_NAME", "CI_COMMIT_REF_SLUG"),
     ("CI_COMMIT_TAG", "CI_COMMIT_REF_SLUG"),
     ("CI_DEFAULT_BRANCH", "CI_DEFAULT_BRANCH_SLUG"),
-    (
-        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
-        "CI_MERGE_REQUEST_SOURCE_BRANCH_SLUG",
-    ),
-    (
-        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
-        "CI_MERGE_REQUEST_TARGET_BRANCH_SLUG",
-    ),
+    ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_COMMIT_REF_SLUG"),
+    ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", ""),
     (
         "CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME",
         "CI_COMMIT_REF_SLUG",
     ),
-    (
-        "CI_EXTERNAL_PULL_REQUEST_TARGET_BRANCH_NAME",
-        "CI_COMMIT_REF_SLUG",
-    ),
+    ("CI_EXTERNAL_PULL_REQUEST_TARGET_BRANCH_NAME", ""),
     ("CI_PROJECT_PATH", "CI_PROJECT_PATH_SLUG"),
     ("CI_PROJECT_NAMESPACE", "CI_PROJECT_NAMESPACE_SLUG"),
     ("CI_ENVIRONMENT_NAME", "CI_ENVIRONMENT_SLUG"),
