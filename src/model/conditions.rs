@@ -93,13 +93,13 @@ impl Why {
         }
     }
 
-    /// In words: "it is `when: manual`".
+    /// In words, after a job's name: "is `when: manual`".
     pub fn describe(&self) -> &'static str {
         match self {
-            Why::Manual(_) => "it is `when: manual`",
-            Why::Changes(_) => "it runs only when some files changed (`changes:`)",
-            Why::Exists(_) => "it runs only when some files exist (`exists:`)",
-            Why::Condition(_) => "it runs only under a condition cachelint cannot decide",
+            Why::Manual(_) => "is `when: manual`",
+            Why::Changes(_) => "runs only when some files changed (`changes:`)",
+            Why::Exists(_) => "runs only when some files exist (`exists:`)",
+            Why::Condition(_) => "runs only under a condition cachelint cannot decide",
         }
     }
 }
