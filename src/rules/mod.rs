@@ -23,6 +23,7 @@ pub mod cache_key_unsafe_variable;
 pub mod cache_path_outside_project;
 pub mod cache_pull_without_push;
 pub mod cache_pusher_may_not_run;
+pub mod cache_shared_across_runtimes;
 pub mod cache_tool_not_redirected;
 pub mod cache_unprotected;
 pub mod cache_without_paths;
