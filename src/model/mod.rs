@@ -273,7 +273,14 @@ impl Cache {
         match &self.key {
             CacheKey::Literal(k) => k.origin,
             CacheKey::Files { origin, .. } => *origin,
-            CacheKey::Default | CacheKey::Invalid(_) => self.origin,
+            CacheKey::Invalid(o) => *o,
+            // The first keyword of the entry (a line, not the whole mapping), with the way
+            // the entry reached the job.
+            CacheKey::Default => self.written.first().map_or(self.origin, |w| Origin {
+                loc: w.key,
+                key: Some(w.key),
+                ..self.origin
+            }),
         }
     }
 }

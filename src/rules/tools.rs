@@ -65,6 +65,7 @@ pub static TOOLS: &[Tool] = &[
         config: &["yarn config set cache-folder"],
         files: &[
             (".yarnrc", "cache-folder"),
+            (".yarnrc", "yarn-offline-mirror"),
             (".yarnrc.yml", "cacheFolder"),
             (".yarnrc.yml", "enableGlobalCache"),
         ],
@@ -392,6 +393,17 @@ impl<'a> Scripts<'a> {
                 }
             }
             let line = s.words.join(" ");
+            // The scripts write or copy the tool's configuration file (`echo ... >> .yarnrc`).
+            if tool
+                .files
+                .iter()
+                .any(|(name, _)| s.words.iter().any(|w| w.trim_start_matches('>') == *name))
+            {
+                return Some(Redirect {
+                    value: None,
+                    origin: s.origin,
+                });
+            }
             if tool.config.iter().any(|c| line.starts_with(c)) {
                 return Some(Redirect {
                     value: s.words.last().map(|w| w.to_string()),
