@@ -71,7 +71,7 @@ impl Rule for CacheDirNotCached {
                 continue;
             }
             let scripts = Scripts::of(job);
-            if scripts.opaque {
+            if scripts.opaque || !scripts.runs_any() {
                 continue;
             }
             let vars = cx.vars(ji, 0);

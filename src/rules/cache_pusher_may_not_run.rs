@@ -49,74 +49,104 @@ impl Rule for CachePusherMayNotRun {
         let jobs = &cx.pipeline.jobs;
         let workflow = cx.pipeline.workflow.as_deref();
         let exists = |k: Kind| pipeline_runs(workflow, k, cx.top_vars()) != Runs::Never;
-        // Each job's status per kind, computed once.
-        let mut status: HashMap<usize, Vec<Runs>> = HashMap::new();
-        let mut status_of = |j: usize| -> Vec<Runs> {
-            status
-                .entry(j)
-                .or_insert_with(|| {
-                    let vars = cx.vars(j, 0);
-                    Kind::ALL
-                        .iter()
-                        .map(|&k| runs(&jobs[j], k, &vars))
-                        .collect()
-                })
-                .clone()
-        };
+        // Each job's status per kind (for the jobs with caches), computed once.
+        let none: Vec<Runs> = Vec::new();
+        let statuses: Vec<Vec<Runs>> = jobs
+            .iter()
+            .enumerate()
+            .map(|(j, job)| {
+                if job.caches.is_empty() {
+                    return Vec::new();
+                }
+                let vars = cx.vars(j, 0);
+                Kind::ALL.iter().map(|&k| runs(job, k, &vars)).collect()
+            })
+            .collect();
+        let status_of = |j: usize| -> &Vec<Runs> { statuses.get(j).unwrap_or(&none) };
         let idx = |k: Kind| Kind::ALL.iter().position(|&x| x == k).unwrap_or(0);
+        // Per saved key and class of pipelines: whether a saver surely runs there, whether
+        // one runs under a condition cachelint cannot decide, and why each may not run.
+        let mut verdicts: HashMap<&str, Vec<Verdict>> = HashMap::new();
+        let mut verdict_of = |canonical: &'_ str| -> Vec<Verdict> {
+            if let Some(v) = verdicts.get(canonical) {
+                return v.clone();
+            }
+            let mut savers: Vec<usize> = flow
+                .under(canonical)
+                .filter(|v| v.means_to_push())
+                .map(|v| v.job)
+                .collect();
+            savers.dedup();
+            let v: Vec<Verdict> = CLASSES
+                .iter()
+                .map(|(_, kinds)| {
+                    let mut verdict = Verdict::default();
+                    for &j in &savers {
+                        let p = status_of(j);
+                        let here: Vec<&Runs> = kinds
+                            .iter()
+                            .filter(|&&k| exists(k))
+                            .map(|&k| p.get(idx(k)).unwrap_or(&Runs::Never))
+                            .collect();
+                        if here.iter().any(|r| **r == Runs::Always) {
+                            verdict.definite = true;
+                        }
+                        if here
+                            .iter()
+                            .any(|r| matches!(r, Runs::Maybe(Why::Condition(_))))
+                        {
+                            verdict.unknown = true;
+                        }
+                        let why = here.iter().find_map(|r| match r {
+                            Runs::Maybe(w) => Some(w.clone()),
+                            _ => None,
+                        });
+                        verdict.reasons.push((j, why));
+                    }
+                    verdict.any = !savers.is_empty();
+                    verdict
+                })
+                .collect();
+            if let Some(key) = flow.by_key.get_key_value(canonical).map(|(k, _)| k.as_str()) {
+                verdicts.insert(key, v.clone());
+            }
+            v
+        };
         let mut reported: HashSet<(FileId, Span)> = HashSet::new();
         for u in &flow.uses {
             if u.policy != Policy::Pull || !u.pulls() {
                 continue;
             }
-            // The savers of the key or a fallback key, exactly (other savers whose keys may
-            // be equal in some pipelines are not known to run anywhere in particular).
-            let mut savers: Vec<&Use> = flow
-                .under(&u.key.canonical)
-                .chain(u.fallbacks.iter().flat_map(|f| flow.under(&f.canonical)))
-                .filter(|v| v.means_to_push() && v.job != u.job)
+            let keys: Vec<Vec<Verdict>> = std::iter::once(u.key.canonical.as_str())
+                .chain(u.fallbacks.iter().map(|f| f.canonical.as_str()))
+                .map(&mut verdict_of)
                 .collect();
-            savers.dedup_by_key(|v| v.job);
-            if savers.is_empty() {
-                continue;
+            if !keys.iter().any(|k| k.first().is_some_and(|v| v.any)) {
+                continue; // nothing saves it: cache-pull-without-push
             }
             let q = status_of(u.job);
-            for (class, kinds) in CLASSES {
+            for (ci, (class, kinds)) in CLASSES.iter().enumerate() {
                 let pulls_in: Vec<Kind> = kinds
                     .iter()
                     .copied()
-                    .filter(|&k| exists(k) && q[idx(k)] != Runs::Never)
+                    .filter(|&k| exists(k) && q.get(idx(k)).is_some_and(|r| *r != Runs::Never))
                     .collect();
                 if pulls_in.is_empty() {
                     continue;
                 }
-                let mut definite = false;
-                let mut unknown = false;
+                let here = keys.iter().filter_map(|k| k.get(ci));
+                let (mut definite, mut unknown) = (false, false);
                 let mut reasons: Vec<(usize, Option<Why>)> = Vec::new();
-                for v in &savers {
-                    let p = status_of(v.job);
-                    let here: Vec<&Runs> = kinds
-                        .iter()
-                        .filter(|&&k| exists(k))
-                        .map(|&k| &p[idx(k)])
-                        .collect();
-                    if here.iter().any(|r| **r == Runs::Always) {
-                        definite = true;
-                        break;
+                for v in here {
+                    definite |= v.definite;
+                    unknown |= v.unknown;
+                    for r in &v.reasons {
+                        if r.0 != u.job && !reasons.iter().any(|x| x.0 == r.0) {
+                            reasons.push(r.clone());
+                        }
                     }
-                    if here
-                        .iter()
-                        .any(|r| matches!(r, Runs::Maybe(Why::Condition(_))))
-                    {
-                        unknown = true;
-                    }
-                    let why = here.iter().find_map(|r| match r {
-                        Runs::Maybe(w) => Some(w.clone()),
-                        _ => None,
-                    });
-                    reasons.push((v.job, why));
                 }
-                if definite || unknown {
+                if definite || unknown || reasons.is_empty() {
                     continue;
                 }
                 let job = &jobs[u.job];
@@ -133,6 +163,19 @@ impl Rule for CachePusherMayNotRun {
             }
         }
     }
+}
+
+/// What the savers of one key do in one class of pipelines.
+#[derive(Clone, Debug, Default)]
+struct Verdict {
+    /// Some job saves the key at all.
+    any: bool,
+    /// A saver surely runs there.
+    definite: bool,
+    /// A saver runs there under a condition cachelint cannot decide.
+    unknown: bool,
+    /// Each saver, and why it may not run there (`None`: it does not run there).
+    reasons: Vec<(usize, Option<Why>)>,
 }
 
 fn report(

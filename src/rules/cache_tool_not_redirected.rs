@@ -69,7 +69,7 @@ impl Rule for CacheToolNotRedirected {
                 continue;
             }
             let scripts = Scripts::of(job);
-            if scripts.opaque {
+            if scripts.opaque || !scripts.runs_any() {
                 continue;
             }
             let vars = cx.vars(ji, 0);

@@ -353,6 +353,8 @@ fn segments(line: &str, origin: Origin) -> Vec<Segment<'_>> {
 /// What a job's scripts do with tools.
 pub struct Scripts<'a> {
     segments: Vec<Segment<'a>>,
+    /// The tools the segments run (as [`tool_of`] names them), each with its first segment.
+    ran: Vec<(&'static str, usize)>,
     /// A script `source`s or `.`s a file, which may set anything.
     pub opaque: bool,
 }
@@ -366,18 +368,32 @@ impl<'a> Scripts<'a> {
         let opaque = all
             .iter()
             .any(|s| matches!(s.words.first(), Some(&"source") | Some(&".")));
+        let mut ran: Vec<(&'static str, usize)> = Vec::new();
+        for (i, s) in all.iter().enumerate() {
+            if let Some(t) = tool_of(&s.words)
+                && !ran.iter().any(|(x, _)| *x == t)
+            {
+                ran.push((t, i));
+            }
+        }
         Scripts {
             segments: all,
+            ran,
             opaque,
         }
     }
 
+    /// Whether the scripts run any tool with a cache.
+    pub fn runs_any(&self) -> bool {
+        !self.ran.is_empty()
+    }
+
     /// The first command that runs `tool`, if one does.
     pub fn runs(&self, tool: &Tool) -> Option<Origin> {
-        self.segments
+        self.ran
             .iter()
-            .find(|s| tool_of(&s.words).is_some_and(|t| runs_as(tool, t)))
-            .map(|s| s.origin)
+            .find(|(t, _)| runs_as(tool, t))
+            .map(|&(_, i)| self.segments[i].origin)
     }
 
     /// Whether something in the scripts moves `tool`'s cache: an assignment or export of one
