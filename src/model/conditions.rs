@@ -368,14 +368,37 @@ impl Val {
                 } else {
                     pattern.clone()
                 };
-                match regex::RegexBuilder::new(&re).size_limit(1 << 20).build() {
-                    Ok(r) => Tri::from(r.is_match(s)),
-                    Err(_) => Tri::Unknown,
+                match compiled(&re) {
+                    Some(r) => Tri::from(r.is_match(s)),
+                    None => Tri::Unknown,
                 }
             }
             _ => Tri::Unknown,
         }
     }
+}
+
+/// A regular expression of the configuration, compiled once per check thread (the same
+/// `rules:` are evaluated for every job and kind of pipeline).
+fn compiled(pattern: &str) -> Option<regex::Regex> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<String, Option<regex::Regex>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() > 4096 {
+            c.clear();
+        }
+        c.entry(pattern.to_string())
+            .or_insert_with(|| {
+                regex::RegexBuilder::new(pattern)
+                    .size_limit(1 << 20)
+                    .build()
+                    .ok()
+            })
+            .clone()
+    })
 }
 
 /// The value of a variable in a kind of pipeline.

@@ -3,7 +3,7 @@
 //! none of them includes that directory: the downloads are thrown away after the job.
 
 use super::context::{Rule, RuleContext, at, jobs, primary};
-use super::tools::{Scripts, TOOLS, inside_project};
+use super::tools::{TOOLS, inside_project};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::Origin;
 use crate::model::variables::{display, expand_shell};
@@ -70,7 +70,7 @@ impl Rule for CacheDirNotCached {
             if job.caches.is_empty() {
                 continue;
             }
-            let scripts = Scripts::of(job);
+            let scripts = cx.scripts(ji);
             if scripts.opaque || !scripts.runs_any() {
                 continue;
             }

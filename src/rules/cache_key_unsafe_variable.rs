@@ -53,30 +53,30 @@ fn when_slashed(var: &str) -> &'static str {
     }
 }
 
-/// The unsafe variables a key text refers to (`$X` or `${X}`).
+/// The unsafe variables a key text refers to (`$X` or `${X}`), in the order written: one pass
+/// over the text.
 pub fn unsafe_variables(text: &str) -> Vec<(&'static str, &'static str)> {
-    UNSAFE
-        .iter()
-        .filter(|(name, _)| {
-            let b = text.as_bytes();
-            let mut i = 0;
-            while let Some(p) = text[i..].find(name) {
-                let at = i + p;
-                let end = at + name.len();
-                let before_ok = (at >= 1 && b[at - 1] == b'$')
-                    || (at >= 2 && b[at - 1] == b'{' && b[at - 2] == b'$');
-                let after_ok = b
-                    .get(end)
-                    .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'));
-                if before_ok && after_ok {
-                    return true;
-                }
-                i = end;
-            }
-            false
-        })
-        .copied()
-        .collect()
+    let mut out: Vec<(&'static str, &'static str)> = Vec::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(p) = text[i..].find('$') {
+        let mut s = i + p + 1;
+        if b.get(s) == Some(&b'{') {
+            s += 1;
+        }
+        let e = s + b[s..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+            .count();
+        let name = &text[s..e];
+        if let Some(&u) = UNSAFE.iter().find(|(n, _)| *n == name)
+            && !out.contains(&u)
+        {
+            out.push(u);
+        }
+        i = e.max(i + p + 1);
+    }
+    out
 }
 
 impl Rule for CacheKeyUnsafeVariable {

@@ -15,7 +15,9 @@ use super::flow::{Policy, Use};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::conditions::{Kind, Runs, Why, pipeline_runs, runs};
 use crate::source::{FileId, Span};
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 pub const RULE: RuleId = RuleId::declare(&RuleDecl {
     name: "cache-pusher-may-not-run",
@@ -48,26 +50,28 @@ impl Rule for CachePusherMayNotRun {
         }
         let jobs = &cx.pipeline.jobs;
         let workflow = cx.pipeline.workflow.as_deref();
-        let exists = |k: Kind| pipeline_runs(workflow, k, cx.top_vars()) != Runs::Never;
-        // Each job's status per kind (for the jobs with caches), computed once.
-        let none: Vec<Runs> = Vec::new();
-        let statuses: Vec<Vec<Runs>> = jobs
-            .iter()
-            .enumerate()
-            .map(|(j, job)| {
-                if job.caches.is_empty() {
-                    return Vec::new();
-                }
-                let vars = cx.vars(j, 0);
-                Kind::ALL.iter().map(|&k| runs(job, k, &vars)).collect()
-            })
-            .collect();
-        let status_of = |j: usize| -> &Vec<Runs> { statuses.get(j).unwrap_or(&none) };
+        let exists = |k: Kind| pipeline_runs(workflow, k, &cx.top_vars()) != Runs::Never;
+        // Each job's status per kind, computed when first asked (most jobs never are).
+        let statuses: RefCell<HashMap<usize, Rc<Vec<Runs>>>> = RefCell::new(HashMap::new());
+        let status_of = |j: usize| -> Rc<Vec<Runs>> {
+            if let Some(s) = statuses.borrow().get(&j) {
+                return s.clone();
+            }
+            let vars = cx.vars(j, 0);
+            let s: Rc<Vec<Runs>> = Rc::new(
+                Kind::ALL
+                    .iter()
+                    .map(|&k| runs(&jobs[j], k, &vars))
+                    .collect(),
+            );
+            statuses.borrow_mut().insert(j, s.clone());
+            s
+        };
         let idx = |k: Kind| Kind::ALL.iter().position(|&x| x == k).unwrap_or(0);
         // Per saved key and class of pipelines: whether a saver surely runs there, whether
         // one runs under a condition cachelint cannot decide, and why each may not run.
-        let mut verdicts: HashMap<&str, Vec<Verdict>> = HashMap::new();
-        let mut verdict_of = |canonical: &'_ str| -> Vec<Verdict> {
+        let mut verdicts: HashMap<&str, Rc<Vec<Verdict>>> = HashMap::new();
+        let mut verdict_of = |canonical: &'_ str| -> Rc<Vec<Verdict>> {
             if let Some(v) = verdicts.get(canonical) {
                 return v.clone();
             }
@@ -77,37 +81,43 @@ impl Rule for CachePusherMayNotRun {
                 .map(|v| v.job)
                 .collect();
             savers.dedup();
-            let v: Vec<Verdict> = CLASSES
-                .iter()
-                .map(|(_, kinds)| {
-                    let mut verdict = Verdict::default();
-                    for &j in &savers {
-                        let p = status_of(j);
-                        let here: Vec<&Runs> = kinds
-                            .iter()
-                            .filter(|&&k| exists(k))
-                            .map(|&k| p.get(idx(k)).unwrap_or(&Runs::Never))
-                            .collect();
-                        if here.iter().any(|r| **r == Runs::Always) {
-                            verdict.definite = true;
+            let v: Rc<Vec<Verdict>> = Rc::new(
+                CLASSES
+                    .iter()
+                    .map(|(_, kinds)| {
+                        let mut verdict = Verdict::default();
+                        for &j in &savers {
+                            let p = status_of(j);
+                            let here: Vec<&Runs> = kinds
+                                .iter()
+                                .filter(|&&k| exists(k))
+                                .map(|&k| p.get(idx(k)).unwrap_or(&Runs::Never))
+                                .collect();
+                            if here.iter().any(|r| **r == Runs::Always) {
+                                verdict.definite = true;
+                            }
+                            if here
+                                .iter()
+                                .any(|r| matches!(r, Runs::Maybe(Why::Condition(_))))
+                            {
+                                verdict.unknown = true;
+                            }
+                            let why = here.iter().find_map(|r| match r {
+                                Runs::Maybe(w) => Some(w.clone()),
+                                _ => None,
+                            });
+                            verdict.reasons.push((j, why));
                         }
-                        if here
-                            .iter()
-                            .any(|r| matches!(r, Runs::Maybe(Why::Condition(_))))
-                        {
-                            verdict.unknown = true;
-                        }
-                        let why = here.iter().find_map(|r| match r {
-                            Runs::Maybe(w) => Some(w.clone()),
-                            _ => None,
-                        });
-                        verdict.reasons.push((j, why));
-                    }
-                    verdict.any = !savers.is_empty();
-                    verdict
-                })
-                .collect();
-            if let Some(key) = flow.by_key.get_key_value(canonical).map(|(k, _)| k.as_str()) {
+                        verdict.any = !savers.is_empty();
+                        verdict
+                    })
+                    .collect(),
+            );
+            if let Some(key) = flow
+                .by_key
+                .get_key_value(canonical)
+                .map(|(k, _)| k.as_str())
+            {
                 verdicts.insert(key, v.clone());
             }
             v
@@ -117,7 +127,7 @@ impl Rule for CachePusherMayNotRun {
             if u.policy != Policy::Pull || !u.pulls() {
                 continue;
             }
-            let keys: Vec<Vec<Verdict>> = std::iter::once(u.key.canonical.as_str())
+            let keys: Vec<Rc<Vec<Verdict>>> = std::iter::once(u.key.canonical.as_str())
                 .chain(u.fallbacks.iter().map(|f| f.canonical.as_str()))
                 .map(&mut verdict_of)
                 .collect();

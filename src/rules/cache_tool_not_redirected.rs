@@ -5,7 +5,7 @@
 //! (`/builds/group/project/...`) instead of `$CI_PROJECT_DIR`.
 
 use super::context::{Rule, RuleContext, at, jobs, primary};
-use super::tools::{Scripts, TOOLS, Tool, configured, tool_for_dir};
+use super::tools::{TOOLS, Tool, configured, tool_for_dir};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::variables::{Lookup, display, expand_shell};
 use crate::source::{FileId, Span};
@@ -68,7 +68,7 @@ impl Rule for CacheToolNotRedirected {
             if job.caches.is_empty() {
                 continue;
             }
-            let scripts = Scripts::of(job);
+            let scripts = cx.scripts(ji);
             if scripts.opaque || !scripts.runs_any() {
                 continue;
             }

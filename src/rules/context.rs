@@ -23,12 +23,12 @@ pub trait Rule: Sync {
 pub struct RuleContext<'a> {
     pub pipeline: &'a Pipeline,
     pub ctx: Ctx<'a>,
-    /// Per job (same index as `pipeline.jobs`): its variables over the declared ones.
-    job_vars: Vec<HashMap<String, (String, bool)>>,
+    /// The values declared in cachelint.toml.
+    assumed: &'a HashMap<String, String>,
     /// The cache flow, computed by the first rule that asks.
     flow: std::cell::OnceCell<super::flow::Flow>,
-    /// The pipeline-wide variables over the declared ones (for `workflow:rules`).
-    top_vars: HashMap<String, (String, bool)>,
+    /// What each job's scripts run, read when a rule first asks.
+    scripts: Vec<std::cell::OnceCell<super::tools::Scripts<'a>>>,
 }
 
 impl<'a> RuleContext<'a> {
@@ -37,31 +37,16 @@ impl<'a> RuleContext<'a> {
         ctx: Ctx<'a>,
         assumed: &'a HashMap<String, String>,
     ) -> RuleContext<'a> {
-        let base: HashMap<String, (String, bool)> = assumed
-            .iter()
-            .map(|(k, v)| (k.clone(), (v.clone(), false)))
-            .collect();
-        let mut top_vars = base.clone();
-        for v in &pipeline.variables {
-            top_vars.insert(v.name.clone(), (v.value.clone(), v.expand));
-        }
-        let job_vars = pipeline
-            .jobs
-            .iter()
-            .map(|job| {
-                let mut m = base.clone();
-                for v in &job.variables {
-                    m.insert(v.name.clone(), (v.value.clone(), v.expand));
-                }
-                m
-            })
-            .collect();
         RuleContext {
             pipeline,
             ctx,
-            job_vars,
+            assumed,
             flow: std::cell::OnceCell::new(),
-            top_vars,
+            scripts: pipeline
+                .jobs
+                .iter()
+                .map(|_| std::cell::OnceCell::new())
+                .collect(),
         }
     }
 
@@ -70,37 +55,53 @@ impl<'a> RuleContext<'a> {
         self.flow.get_or_init(|| super::flow::compute(self))
     }
 
+    /// What job `job`'s scripts run (read once).
+    pub fn scripts(&self, job: usize) -> &super::tools::Scripts<'a> {
+        let pipeline: &'a Pipeline = self.pipeline;
+        self.scripts[job].get_or_init(|| super::tools::Scripts::of(&pipeline.jobs[job]))
+    }
+
     /// The pipeline-wide variables (top-level ones over the declared ones).
-    pub fn top_vars(&self) -> &dyn Lookup {
-        &self.top_vars
+    pub fn top_vars(&self) -> InstanceVars<'_> {
+        InstanceVars {
+            matrix: &[],
+            job: &self.pipeline.variables,
+            assumed: self.assumed,
+        }
     }
 
     /// The variables instance `instance` of job `job` expands its values with (its matrix
     /// values, then the job's, then the declared ones). Instance 0 stands for the job as
     /// written.
     pub fn vars(&self, job: usize, instance: usize) -> InstanceVars<'_> {
+        let job = &self.pipeline.jobs[job];
         InstanceVars {
-            matrix: self.pipeline.jobs[job]
+            matrix: job
                 .instances
                 .get(instance)
                 .map_or(&[][..], |i| i.matrix.as_slice()),
-            job: &self.job_vars[job],
+            job: &job.variables,
+            assumed: self.assumed,
         }
     }
 }
 
-/// The variables of one job instance (see [`RuleContext::vars`]).
+/// The variables of one job instance (see [`RuleContext::vars`]): a few dozen at most, looked
+/// up in place rather than copied into a map per job.
 pub struct InstanceVars<'a> {
     matrix: &'a [Rc<Variable>],
-    job: &'a HashMap<String, (String, bool)>,
+    job: &'a [Rc<Variable>],
+    assumed: &'a HashMap<String, String>,
 }
 
 impl Lookup for InstanceVars<'_> {
     fn var(&self, name: &str) -> Option<(&str, bool)> {
-        match self.matrix.iter().find(|v| v.name == name) {
-            Some(v) => Some((v.value.as_str(), v.expand)),
-            None => self.job.var(name),
-        }
+        self.matrix
+            .iter()
+            .chain(self.job.iter().rev())
+            .find(|v| v.name == name)
+            .map(|v| (v.value.as_str(), v.expand))
+            .or_else(|| self.assumed.get(name).map(|v| (v.as_str(), false)))
     }
 }
 
