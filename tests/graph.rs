@@ -73,10 +73,14 @@ fn main() {
             move || mermaid_structure(&draw(&case, Format::Mermaid)).map_err(Into::into),
         ));
     }
-    let tests: [(&str, fn()); 3] = [
+    let tests: [(&str, fn()); 4] = [
         (
             "a_graph_past_what_mermaid_draws_is_grouped",
             a_graph_past_what_mermaid_draws_is_grouped,
+        ),
+        (
+            "the_docs_show_the_real_graphs",
+            the_docs_show_the_real_graphs,
         ),
         (
             "the_uv_fix_gives_each_runtime_its_key",
@@ -144,6 +148,43 @@ fn graphviz_accepts_every_graph(cases: &[PathBuf]) {
             "{}: no SVG",
             name(case)
         );
+    }
+}
+
+/// The fenced blocks of a Markdown file whose info string is `lang`, in order.
+fn blocks<'a>(doc: &'a str, lang: &str) -> Vec<&'a str> {
+    let fence = format!("```{lang}\n");
+    let mut out = Vec::new();
+    let mut rest = doc;
+    while let Some(i) = rest.find(&fence) {
+        let body = &rest[i + fence.len()..];
+        let end = body.find("```").expect("closed block");
+        out.push(&body[..end]);
+        rest = &body[end..];
+    }
+    out
+}
+
+/// docs/graph.md shows the uv fixtures (the configuration before and after the fix) and their
+/// graphs exactly as cachelint draws them, and the SVGs it shows exist.
+fn the_docs_show_the_real_graphs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/graph.md")).expect("docs/graph.md");
+    let fixtures = root.join("tests/fixtures/graph");
+    let yaml = blocks(&doc, "yaml");
+    let mermaid = blocks(&doc, "mermaid");
+    for (i, case) in ["uv-matrix", "uv-matrix-fixed"].iter().enumerate() {
+        let dir = fixtures.join(case);
+        let config = std::fs::read_to_string(dir.join(".gitlab-ci.yml")).expect("fixture");
+        assert_eq!(yaml.get(i), Some(&config.as_str()), "docs/graph.md: {case}");
+        assert_eq!(
+            mermaid.get(i).copied(),
+            Some(draw(&dir, Format::Mermaid).as_str()),
+            "docs/graph.md shows another graph for {case}"
+        );
+        let svg = root.join(format!("docs/img/graph-{case}.svg"));
+        let text = std::fs::read_to_string(&svg).expect("the rendered SVG");
+        assert!(text.contains("<svg") && doc.contains(&format!("img/graph-{case}.svg")));
     }
 }
 
