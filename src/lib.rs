@@ -7,6 +7,7 @@
 pub mod config;
 pub mod diagnostic;
 pub mod fs;
+pub mod graph;
 pub mod load;
 pub mod model;
 pub mod report;
@@ -80,6 +81,9 @@ pub struct Analysis {
     /// The provenance chains the pipeline's origins refer to.
     pub steps: RefCell<Steps>,
     pub pipeline: Pipeline,
+    /// The values declared for variables defined outside the YAML (`[variables]` in
+    /// cachelint.toml), which the rules expand with.
+    pub assumed: HashMap<String, String>,
 }
 
 impl Analysis {
@@ -113,12 +117,19 @@ impl Analysis {
             set,
             steps,
             pipeline,
+            assumed: assumed.clone(),
         }
     }
 
     /// The resolution context, to read values and describe provenance.
     pub fn ctx(&self) -> Ctx<'_> {
         Ctx::new(&self.set, &self.steps)
+    }
+
+    /// What the rules saw: the model with the declared variables (for the cache flow,
+    /// [`rules::RuleContext::flow`]).
+    pub fn rule_context(&self) -> rules::RuleContext<'_> {
+        rules::RuleContext::new(&self.pipeline, self.ctx(), &self.assumed)
     }
 }
 

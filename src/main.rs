@@ -27,6 +27,7 @@ mod cli {
         "Examples:\n",
         "  cachelint check                      check .gitlab-ci.yml at the top of this repository\n",
         "  cachelint show --job test --origins  where each cache value of `test` comes from\n",
+        "  cachelint graph --output flow.mmd    the cache flow as a Mermaid diagram\n",
         "  cachelint rule cache-key-collision   why a rule matters and how to fix what it finds\n",
         "\n",
         "Exit codes:\n",
@@ -107,6 +108,36 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
     },
+    /// Print the pipeline's cache flow as a graph: jobs by stage, cache keys, which jobs save
+    /// and restore each key, artifacts extracted over a cache, and the findings of the cache
+    /// rules on what they concern.
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  cachelint graph > flow.mmd                         Mermaid, for a ```mermaid block in an issue or merge request\n",
+        "  cachelint graph --format dot --output flow.dot     Graphviz: dot -Tsvg flow.dot -o flow.svg\n",
+        "\n",
+        "Findings do not change the exit code (`cachelint check` does that).\n",
+        "Exit codes: 0 printed; 2 a usage error, or a file that cannot be read or written.\n",
+        "More: docs/graph.md.",
+    ))]
+    Graph {
+        /// The root configuration file, or a directory holding a .gitlab-ci.yml [default: the
+        /// .gitlab-ci.yml at the top level of the git repository of the current directory].
+        #[arg(value_name = "PATH")]
+        path: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+        /// Write the graph to this file instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The repository root that `include:local` paths are relative to.
+        #[arg(long, value_name = "DIR")]
+        project_root: Option<PathBuf>,
+        /// The cachelint configuration file [default: cachelint.toml at the project root].
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+    },
     /// Print a rule's documentation: why it matters, an example and its fix.
     #[command(
         after_help = "Example:\n  cachelint rule cache-path-outside-project\n\nExit codes: 0 printed; 2 no such rule."
@@ -172,6 +203,15 @@ impl CheckFormat {
             CheckFormat::Github => Format::Github,
         }
     }
+}
+
+/// `--format` of `graph`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum GraphFormat {
+    /// A Mermaid flowchart (GitLab renders ```mermaid blocks in Markdown).
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -257,6 +297,13 @@ fn main() -> ExitCode {
             project_root,
             config,
         } => run_show(path, job, format, origins, options(project_root, config)),
+        Command::Graph {
+            path,
+            format,
+            output,
+            project_root,
+            config,
+        } => run_graph(path, format, output, options(project_root, config)),
         Command::Server => {
             let (connection, io) = lsp_server::Connection::stdio();
             let result = cachelint::server::run(connection, Default::default());
@@ -359,6 +406,78 @@ fn run_show(
         }
     };
     print_out(&text)
+}
+
+fn run_graph(
+    path: Option<PathBuf>,
+    format: GraphFormat,
+    output: Option<PathBuf>,
+    options: cachelint::Options,
+) -> ExitCode {
+    let root = match roots(&Disk, path.into_iter().collect()) {
+        Ok(mut r) => r.remove(0),
+        Err(e) => {
+            eprintln!("cachelint: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // The whole check, so that the findings are the ones `check` reports (suppressions and
+    // cachelint.toml applied).
+    let outcome = cachelint::check(&Disk, std::slice::from_ref(&root), &options);
+    if !outcome.errors.is_empty() {
+        for e in &outcome.errors {
+            eprintln!("cachelint: {}: {}", e.path.display(), e.message);
+        }
+        return ExitCode::from(2);
+    }
+    let Some(analysis) = outcome.analyses.first() else {
+        eprintln!("cachelint: {}: nothing to draw", root.display());
+        return ExitCode::from(2);
+    };
+    let errors = outcome.count(Severity::Error);
+    if errors > 0 {
+        eprintln!(
+            "cachelint: {errors} error(s) in this configuration; GitLab would reject it (run `cachelint check` for details)"
+        );
+    }
+    let graph = cachelint::graph::build(
+        analysis,
+        outcome
+            .diagnostics
+            .iter()
+            .filter(|(i, _)| *i == 0)
+            .map(|(_, d)| d),
+    );
+    let text = cachelint::graph::render(
+        &graph,
+        match format {
+            GraphFormat::Mermaid => cachelint::graph::Format::Mermaid,
+            GraphFormat::Dot => cachelint::graph::Format::Dot,
+        },
+    );
+    match &output {
+        Some(path) => {
+            // Never over a configuration file that was just read.
+            let inputs: Vec<PathBuf> = analysis
+                .set
+                .files
+                .iter()
+                .filter_map(|f| std::fs::canonicalize(&f.path).ok())
+                .collect();
+            match cli::output::write(path, text.as_bytes(), &inputs) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!(
+                        "cachelint: cannot write the graph to {}: {}",
+                        path.display(),
+                        e.0
+                    );
+                    ExitCode::from(2)
+                }
+            }
+        }
+        None => print_out(&text),
+    }
 }
 
 fn run_check(

@@ -218,3 +218,84 @@ fn output_to_a_special_file_writes_into_it() {
         "the fifo was replaced by a file"
     );
 }
+
+/// `cachelint graph` on a fixture of tests/fixtures/graph, with `args` appended.
+fn graph(name: &str, args: &[&str]) -> Output {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/graph")
+        .join(name);
+    Command::new(env!("CARGO_BIN_EXE_cachelint"))
+        .arg("graph")
+        .arg("--project-root")
+        .arg(&dir)
+        .arg(&dir)
+        .args(args)
+        .output()
+        .expect("run cachelint")
+}
+
+#[test]
+fn graph_prints_mermaid_or_dot_and_findings_do_not_change_the_exit_code() {
+    // uv-matrix has a warning, which `check` reports with exit code 1; the graph shows it.
+    let o = graph("uv-matrix", &[]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let text = stdout(&o);
+    assert!(text.starts_with("flowchart LR\n"), "{text}");
+    assert!(text.contains("warning: cache-shared-across-runtimes"));
+    let o = graph("uv-matrix", &["--format", "dot"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).starts_with("digraph cache_flow {\n"));
+    // Usage errors and unreadable configurations exit with 2.
+    assert_eq!(code(&graph("uv-matrix", &["--format", "svg"])), 2);
+    let missing = Command::new(env!("CARGO_BIN_EXE_cachelint"))
+        .args(["graph", "/nonexistent/.gitlab-ci.yml"])
+        .output()
+        .expect("run");
+    assert_eq!(code(&missing), 2);
+    // Help shows an example.
+    let help = Command::new(env!("CARGO_BIN_EXE_cachelint"))
+        .args(["graph", "--help"])
+        .output()
+        .expect("run");
+    assert_eq!(code(&help), 0);
+    assert!(stdout(&help).contains("cachelint graph --format dot --output"));
+}
+
+#[test]
+fn graph_output_is_written_like_a_report() {
+    let dir = scratch("graph-output");
+    let file = dir.join("flow.mmd");
+    std::fs::write(&file, "stale").expect("seed");
+    let o = graph(
+        "artifact-over-cache",
+        &["--output", file.to_str().unwrap_or_default()],
+    );
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(stdout(&o), "");
+    let written = std::fs::read_to_string(&file).expect("graph");
+    assert!(written.starts_with("flowchart LR\n") && written.contains("artifacts: node_modules/"));
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .expect("list")
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .collect();
+    assert_eq!(names.len(), 1, "a temporary file was left: {names:?}");
+    // Never over the configuration it read, nor into a missing directory.
+    let config =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/graph/uv-matrix/.gitlab-ci.yml");
+    let before = std::fs::read_to_string(&config).expect("config");
+    let o = graph(
+        "uv-matrix",
+        &["--output", config.to_str().unwrap_or_default()],
+    );
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write the graph"));
+    assert_eq!(std::fs::read_to_string(&config).expect("config"), before);
+    let o = graph(
+        "uv-matrix",
+        &[
+            "--output",
+            dir.join("missing/flow.mmd").to_str().unwrap_or_default(),
+        ],
+    );
+    assert_eq!(code(&o), 2);
+}

@@ -382,3 +382,36 @@ fn output_keeps_modes_follows_links_and_never_replaces_an_input() {
     assert_eq!(code(&o), 2);
     assert!(String::from_utf8_lossy(&o.stderr).contains("no process reads"));
 }
+
+#[test]
+fn the_graph_of_a_huge_pipeline_is_grouped_and_bounded() {
+    // 20 000 jobs, each with its own key, every other one downloading the artifacts of the
+    // earlier stage over its cache.
+    let mut text = String::from("stages: [build, test]\n");
+    for i in 0..20_000 {
+        let stage = if i % 2 == 0 { "build" } else { "test" };
+        text.push_str(&format!(
+            "job{i}:\n  stage: {stage}\n  script: [make]\n  cache: {{key: k{i}, paths: [build/]}}\n  artifacts: {{paths: [build/]}}\n"
+        ));
+    }
+    let dir = project("huge-graph");
+    std::fs::write(dir.join(".gitlab-ci.yml"), &text).expect("write");
+    for format in ["mermaid", "dot"] {
+        let o = run_in(&dir, &["graph", "--format", format])
+            .unwrap_or_else(|| panic!("graph --format {format} had to be killed"));
+        assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+        let out = stdout(&o);
+        assert!(
+            out.contains("each stage is drawn as one node")
+                && out.contains("10000 jobs")
+                && out.contains(" other keys"),
+            "grouped: {}",
+            &out[..out.len().min(2000)]
+        );
+        // Within what Mermaid draws by default (50 000 characters, 500 edges); the DOT of the
+        // same graph is longer.
+        let limit = if format == "mermaid" { 50_000 } else { 150_000 };
+        assert!(out.len() < limit, "{format}: {} bytes", out.len());
+        assert!(out.matches(" -> ").count() + out.matches("-->").count() <= 520);
+    }
+}

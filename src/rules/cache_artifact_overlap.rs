@@ -226,6 +226,168 @@ impl Overlapping {
     }
 }
 
+/// A cached path that artifacts overwrite in its own job: what the rule reports, and what
+/// `cachelint graph` draws.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Overwrite {
+    pub job: usize,
+    /// The cache's index in the job.
+    pub cache: usize,
+    /// The path's index in the cache's `paths`.
+    pub path: usize,
+    pub by: Overwriter,
+}
+
+/// What overwrites a cached path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overwriter {
+    /// Artifacts the job downloads, extracted after the cache is restored: the first three
+    /// jobs that upload them (in configuration order), each with the index of its overlapping
+    /// path in `artifacts:paths`; how many jobs in all; and whether every one of their paths
+    /// lies strictly inside the cached path (they replace only part of the cache).
+    Downloaded {
+        from: Vec<(usize, usize)>,
+        count: usize,
+        inside: bool,
+    },
+    /// The job's own artifact path (its index in `artifacts:paths`) takes the whole cached
+    /// path.
+    Own { artifact: usize },
+}
+
+/// Every cached path that artifacts overwrite, in job, cache and path order. Linear in the
+/// cache paths and artifact paths, apart from the doublestar patterns (each matched against
+/// the ancestors of each distinct cached path).
+pub fn overwrites(cx: &RuleContext<'_>) -> Vec<Overwrite> {
+    let jobs = &cx.pipeline.jobs;
+    let mut found = Vec::new();
+    let mut globs = Globs::default();
+    let stages = jobs.iter().map(|j| j.stage_index).max().unwrap_or(0);
+    // Every artifact path, expanded once per job instance, as distinct strings indexed by
+    // their first directory (patterns that start with a wildcard go to a list checked
+    // every time).
+    let mut arts: Vec<ArtifactPath> = Vec::new();
+    let mut art_index: HashMap<String, usize> = HashMap::new();
+    let mut by_head: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut wild: Vec<usize> = Vec::new();
+    for (k, j) in jobs.iter().enumerate() {
+        let Some(art) = &j.artifacts else { continue };
+        for inst in 0..j.instances.len() {
+            let vars = cx.vars(k, inst);
+            for (ai, a) in art.paths.iter().enumerate() {
+                let expanded = project_relative(&display(&expand_shell(&a.value, &vars)));
+                let id = match art_index.get(&expanded) {
+                    Some(&id) => id,
+                    None => {
+                        let id = arts.len();
+                        let head = expanded.split('/').next().unwrap_or("").to_string();
+                        if is_glob(&head) || head.is_empty() {
+                            wild.push(id);
+                        } else {
+                            by_head.entry(head).or_default().push(id);
+                        }
+                        art_index.insert(expanded.clone(), id);
+                        arts.push(ArtifactPath {
+                            path: expanded,
+                            jobs: Vec::new(),
+                        });
+                        id
+                    }
+                };
+                let list = &mut arts[id].jobs;
+                if list.last().map(|x| x.0) != Some(k) {
+                    list.push((k, ai));
+                }
+            }
+        }
+    }
+    // Per cached path (as written, expanded), the jobs whose artifacts overlap it.
+    let mut memo: HashMap<String, Overlapping> = HashMap::new();
+    for (ji, job) in jobs.iter().enumerate() {
+        if job.caches.is_empty() {
+            continue;
+        }
+        let vars = cx.vars(ji, 0);
+        for (ci, cache) in job.caches.iter().enumerate() {
+            for (pi, path) in cache.paths.iter().enumerate() {
+                let cached = project_relative(&display(&expand_shell(&path.value, &vars)));
+                if !memo.contains_key(&cached) {
+                    let head = cached.split('/').next().unwrap_or("");
+                    let candidates: Vec<usize> = if is_glob(head) {
+                        by_head
+                            .values()
+                            .flatten()
+                            .chain(wild.iter())
+                            .copied()
+                            .collect()
+                    } else {
+                        by_head
+                            .get(head)
+                            .into_iter()
+                            .flatten()
+                            .chain(wild.iter())
+                            .copied()
+                            .collect()
+                    };
+                    let mut list = Vec::new();
+                    for id in candidates {
+                        if overlap(&mut globs, &cached, &arts[id].path) {
+                            let inside = strictly_inside(&arts[id].path, &cached);
+                            list.extend(
+                                arts[id]
+                                    .jobs
+                                    .iter()
+                                    .map(|&(k, ai)| (jobs[k].stage_index, k, ai, inside)),
+                            );
+                        }
+                    }
+                    memo.insert(cached.clone(), Overlapping::new(list, stages));
+                }
+                let Some(over) = memo.get(&cached) else {
+                    continue;
+                };
+                // Artifacts of jobs this one downloads: extracted after the cache.
+                let (hits, count, inside) = over.downloaded(ji, job.stage_index, &job.downloads);
+                if count > 0 {
+                    let from = hits
+                        .iter()
+                        .map(|&k| (k, over.by_job.get(&k).map_or(0, |&(ai, _, _)| ai)))
+                        .collect();
+                    found.push(Overwrite {
+                        job: ji,
+                        cache: ci,
+                        path: pi,
+                        by: Overwriter::Downloaded {
+                            from,
+                            count,
+                            inside,
+                        },
+                    });
+                    continue;
+                }
+                // The job's own artifacts, when they take the whole cached directory: files
+                // restored from the cache (left by earlier pipelines) leave as artifacts too.
+                let own = job.artifacts.as_ref().and_then(|art| {
+                    art.paths.iter().position(|a| {
+                        let artifact = display(&expand_shell(&a.value, &vars));
+                        overlap(&mut globs, &cached, &artifact)
+                            && covers(&mut globs, &artifact, &cached)
+                    })
+                });
+                if let Some(artifact) = own {
+                    found.push(Overwrite {
+                        job: ji,
+                        cache: ci,
+                        path: pi,
+                        by: Overwriter::Own { artifact },
+                    });
+                }
+            }
+        }
+    }
+    found
+}
+
 impl Rule for CacheArtifactOverlap {
     fn id(&self) -> RuleId {
         RULE
@@ -233,178 +395,91 @@ impl Rule for CacheArtifactOverlap {
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let jobs = &cx.pipeline.jobs;
-        let mut globs = Globs::default();
-        let stages = jobs.iter().map(|j| j.stage_index).max().unwrap_or(0);
-        // Every artifact path, expanded once per job instance, as distinct strings indexed by
-        // their first directory (patterns that start with a wildcard go to a list checked
-        // every time).
-        let mut arts: Vec<ArtifactPath> = Vec::new();
-        let mut art_index: HashMap<String, usize> = HashMap::new();
-        let mut by_head: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        let mut wild: Vec<usize> = Vec::new();
-        for (k, j) in jobs.iter().enumerate() {
-            let Some(art) = &j.artifacts else { continue };
-            for inst in 0..j.instances.len() {
-                let vars = cx.vars(k, inst);
-                for (ai, a) in art.paths.iter().enumerate() {
-                    let expanded = project_relative(&display(&expand_shell(&a.value, &vars)));
-                    let id = match art_index.get(&expanded) {
-                        Some(&id) => id,
-                        None => {
-                            let id = arts.len();
-                            let head = expanded.split('/').next().unwrap_or("").to_string();
-                            if is_glob(&head) || head.is_empty() {
-                                wild.push(id);
-                            } else {
-                                by_head.entry(head).or_default().push(id);
-                            }
-                            art_index.insert(expanded.clone(), id);
-                            arts.push(ArtifactPath {
-                                path: expanded,
-                                jobs: Vec::new(),
-                            });
-                            id
-                        }
-                    };
-                    let list = &mut arts[id].jobs;
-                    if list.last().map(|x| x.0) != Some(k) {
-                        list.push((k, ai));
-                    }
-                }
-            }
-        }
-        // Per cached path (as written, expanded), the jobs whose artifacts overlap it.
-        let mut memo: HashMap<String, Overlapping> = HashMap::new();
-        for (ji, job) in jobs.iter().enumerate() {
-            if job.caches.is_empty() {
+        for o in overwrites(cx) {
+            let job = &jobs[o.job];
+            let Some(path) = job.caches.get(o.cache).and_then(|c| c.paths.get(o.path)) else {
                 continue;
-            }
-            let vars = cx.vars(ji, 0);
-            for cache in &job.caches {
-                for path in &cache.paths {
-                    let cached = project_relative(&display(&expand_shell(&path.value, &vars)));
-                    if !memo.contains_key(&cached) {
-                        let head = cached.split('/').next().unwrap_or("");
-                        let candidates: Vec<usize> = if is_glob(head) {
-                            by_head
-                                .values()
-                                .flatten()
-                                .chain(wild.iter())
-                                .copied()
-                                .collect()
-                        } else {
-                            by_head
-                                .get(head)
-                                .into_iter()
-                                .flatten()
-                                .chain(wild.iter())
-                                .copied()
-                                .collect()
-                        };
-                        let mut list = Vec::new();
-                        for id in candidates {
-                            if overlap(&mut globs, &cached, &arts[id].path) {
-                                let inside = strictly_inside(&arts[id].path, &cached);
-                                list.extend(
-                                    arts[id]
-                                        .jobs
-                                        .iter()
-                                        .map(|&(k, ai)| (jobs[k].stage_index, k, ai, inside)),
-                                );
-                            }
-                        }
-                        memo.insert(cached.clone(), Overlapping::new(list, stages));
+            };
+            match &o.by {
+                Overwriter::Downloaded {
+                    from,
+                    count,
+                    inside,
+                } => {
+                    let count = *count;
+                    let mut names: Vec<String> = from
+                        .iter()
+                        .map(|&(k, _)| format!("`{}`", jobs[k].name))
+                        .collect();
+                    if count > names.len() {
+                        names.push(format!("{} more", count - names.len()));
                     }
-                    let Some(over) = memo.get(&cached) else {
-                        continue;
+                    let listed = match names.split_last() {
+                        Some((last, rest)) if !rest.is_empty() && count > from.len() => {
+                            format!("{} and {last}", rest.join(", "))
+                        }
+                        _ => names.join(", "),
                     };
-                    // Artifacts of jobs this one downloads: extracted after the cache.
-                    let (hits, count, inside) =
-                        over.downloaded(ji, job.stage_index, &job.downloads);
-                    if count > 0 {
-                        let mut names: Vec<String> = hits
-                            .iter()
-                            .map(|k| format!("`{}`", jobs[*k].name))
-                            .collect();
-                        if count > names.len() {
-                            names.push(format!("{} more", count - names.len()));
-                        }
-                        let listed = match names.split_last() {
-                            Some((last, rest)) if !rest.is_empty() && count > hits.len() => {
-                                format!("{} and {last}", rest.join(", "))
-                            }
-                            _ => names.join(", "),
-                        };
-                        let mut d = if inside {
-                            at(
-                                cx,
-                                RULE,
-                                &path.origin,
-                                job,
-                                format!(
-                                    "cache path `{}` of job `{}` has the artifacts it downloads from {listed} extracted inside it, over the restored cache: they replace only the files under their own paths and the rest of the cache is used, which is often deliberate (fresh build output laid over a dependency cache), so this is only info",
-                                    path.value,
-                                    job.name,
-                                ),
-                            )
-                            .label("cached here")
-                            .help("if the artifact is meant to replace these files, keep it; otherwise stop downloading it (`needs: [{job: ..., artifacts: false}]` or `dependencies: []`) or move it out of the cached directory")
-                            .severity(Severity::Info)
-                        } else {
-                            at(
-                                cx,
-                                RULE,
-                                &path.origin,
-                                job,
-                                format!(
-                                    "cache path `{}` of job `{}` is overwritten by the artifacts it downloads from {listed}: the runner restores the cache first and extracts artifacts over it",
-                                    path.value,
-                                    job.name,
-                                ),
-                            )
-                            .label("cached here")
-                            .help("cache a different directory than the one passed as an artifact, or stop downloading it (`needs: [{job: ..., artifacts: false}]` or `dependencies: []`)")
-                        }
-                        .subject(format!("overlap:{}", path.value));
-                        for k in hits.iter().take(3) {
-                            let ai = over.by_job.get(k).map_or(0, |&(ai, _, _)| ai);
-                            if let Some(a) =
-                                jobs[*k].artifacts.as_ref().and_then(|a| a.paths.get(ai))
-                            {
-                                let (f, s) = primary(&a.origin);
-                                d = d.with_label(f, s, format!("artifact of `{}`", jobs[*k].name));
-                            }
-                        }
-                        out.push(d);
-                        continue;
-                    }
-                    // The job's own artifacts, when they take the whole cached directory: files
-                    // restored from the cache (left by earlier pipelines) leave as artifacts too.
-                    let own = job.artifacts.as_ref().and_then(|art| {
-                        art.paths.iter().find(|a| {
-                            let artifact = display(&expand_shell(&a.value, &vars));
-                            overlap(&mut globs, &cached, &artifact)
-                                && covers(&mut globs, &artifact, &cached)
-                        })
-                    });
-                    if let Some(a) = own {
-                        let (f, s) = primary(&a.origin);
-                        let d = at(
+                    let mut d = if *inside {
+                        at(
                             cx,
                             RULE,
                             &path.origin,
                             job,
                             format!(
-                                "cache path `{}` of job `{}` is also uploaded as its artifact `{}`: files restored from the cache, left by earlier pipelines, are uploaded with the new ones, and jobs that download the artifact get them over their own cache",
-                                path.value, job.name, a.value
+                                "cache path `{}` of job `{}` has the artifacts it downloads from {listed} extracted inside it, over the restored cache: they replace only the files under their own paths and the rest of the cache is used, which is often deliberate (fresh build output laid over a dependency cache), so this is only info",
+                                path.value,
+                                job.name,
                             ),
                         )
                         .label("cached here")
-                        .help("keep build outputs in artifacts and tool caches in the cache, in different directories")
-                        .subject(format!("own-overlap:{}", path.value))
-                        .with_label(f, s, "also an artifact here");
-                        out.push(d);
+                        .help("if the artifact is meant to replace these files, keep it; otherwise stop downloading it (`needs: [{job: ..., artifacts: false}]` or `dependencies: []`) or move it out of the cached directory")
+                        .severity(Severity::Info)
+                    } else {
+                        at(
+                            cx,
+                            RULE,
+                            &path.origin,
+                            job,
+                            format!(
+                                "cache path `{}` of job `{}` is overwritten by the artifacts it downloads from {listed}: the runner restores the cache first and extracts artifacts over it",
+                                path.value,
+                                job.name,
+                            ),
+                        )
+                        .label("cached here")
+                        .help("cache a different directory than the one passed as an artifact, or stop downloading it (`needs: [{job: ..., artifacts: false}]` or `dependencies: []`)")
                     }
+                    .subject(format!("overlap:{}", path.value));
+                    for &(k, ai) in from.iter().take(3) {
+                        if let Some(a) = jobs[k].artifacts.as_ref().and_then(|a| a.paths.get(ai)) {
+                            let (f, s) = primary(&a.origin);
+                            d = d.with_label(f, s, format!("artifact of `{}`", jobs[k].name));
+                        }
+                    }
+                    out.push(d);
+                }
+                Overwriter::Own { artifact } => {
+                    let Some(a) = job.artifacts.as_ref().and_then(|a| a.paths.get(*artifact))
+                    else {
+                        continue;
+                    };
+                    let (f, s) = primary(&a.origin);
+                    let d = at(
+                        cx,
+                        RULE,
+                        &path.origin,
+                        job,
+                        format!(
+                            "cache path `{}` of job `{}` is also uploaded as its artifact `{}`: files restored from the cache, left by earlier pipelines, are uploaded with the new ones, and jobs that download the artifact get them over their own cache",
+                            path.value, job.name, a.value
+                        ),
+                    )
+                    .label("cached here")
+                    .help("keep build outputs in artifacts and tool caches in the cache, in different directories")
+                    .subject(format!("own-overlap:{}", path.value))
+                    .with_label(f, s, "also an artifact here");
+                    out.push(d);
                 }
             }
         }
