@@ -337,14 +337,14 @@ fn print_out(text: &str) -> ExitCode {
 
 /// The root files a command names: each path (a directory for its `.gitlab-ci.yml`), or the
 /// repository's `.gitlab-ci.yml` when none is given.
-fn roots(fs: &dyn Fs, paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, String> {
+fn roots(fs: &dyn Fs, paths: Vec<PathBuf>, command: &str) -> Result<Vec<PathBuf>, String> {
     if !paths.is_empty() {
         return Ok(paths.iter().map(|p| cachelint::root_file(fs, p)).collect());
     }
     let default = cachelint::default_root(fs).map_err(|e| e.to_string())?;
     if fs.kind(&default).is_none() {
         return Err(format!(
-            "no {} here; give the configuration's path: cachelint check PATH",
+            "no {} here; give the configuration's path: cachelint {command} PATH",
             std::env::current_dir()
                 .ok()
                 .and_then(|cwd| default.strip_prefix(&cwd).ok().map(|p| p.to_path_buf()))
@@ -362,7 +362,7 @@ fn run_show(
     origins: bool,
     options: cachelint::Options,
 ) -> ExitCode {
-    let root = match roots(&Disk, path.into_iter().collect()) {
+    let root = match roots(&Disk, path.into_iter().collect(), "show") {
         Ok(mut r) => r.remove(0),
         Err(e) => {
             eprintln!("cachelint: {e}");
@@ -414,7 +414,7 @@ fn run_graph(
     output: Option<PathBuf>,
     options: cachelint::Options,
 ) -> ExitCode {
-    let root = match roots(&Disk, path.into_iter().collect()) {
+    let root = match roots(&Disk, path.into_iter().collect(), "graph") {
         Ok(mut r) => r.remove(0),
         Err(e) => {
             eprintln!("cachelint: {e}");
@@ -489,7 +489,7 @@ fn run_check(
     options: cachelint::Options,
     started: Duration,
 ) -> ExitCode {
-    let paths = match roots(&Disk, paths) {
+    let paths = match roots(&Disk, paths, "check") {
         Ok(p) => p,
         Err(e) => {
             eprintln!("cachelint: {e}");

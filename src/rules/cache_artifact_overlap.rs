@@ -309,6 +309,15 @@ pub fn overwrites(cx: &RuleContext<'_>) -> Vec<Overwrite> {
         }
         let vars = cx.vars(ji, 0);
         for (ci, cache) in job.caches.iter().enumerate() {
+            // A cache that only saves (`policy: push`) restores nothing for artifacts to
+            // overwrite, and uploads nothing left by earlier pipelines.
+            if cache
+                .policy
+                .as_ref()
+                .is_some_and(|p| p.value.is_string && p.value.text == "push")
+            {
+                continue;
+            }
             for (pi, path) in cache.paths.iter().enumerate() {
                 let cached = project_relative(&display(&expand_shell(&path.value, &vars)));
                 if !memo.contains_key(&cached) {
