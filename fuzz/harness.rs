@@ -107,8 +107,23 @@ pub struct Stats {
     pub jobs: usize,
 }
 
+/// Whether a broken invariant is one already reported and still open (its fixture is in
+/// tests/fixtures/fuzz/ and listed in tests/fixtures/fuzz/open.txt). A long fuzzing run may
+/// let these pass (`CACHELINT_FUZZ_ALLOW_KNOWN=1`) so that it goes on finding others; panics
+/// are never let pass.
+pub fn known_span_bug(rule: &str, message: &str) -> bool {
+    // The not-UTF-8 finding spans one byte of the original file, but the text it points into
+    // has that byte replaced by U+FFFD (three bytes): its end is inside the character.
+    rule == "yaml-syntax" && message == "the file is not valid UTF-8"
+}
+
 /// Runs the whole pipeline and every reporter on one input; panics on a broken invariant.
 pub fn run(data: &[u8]) -> Stats {
+    run_with(data, false)
+}
+
+/// [`run`], letting the known broken invariants ([`known_span_bug`]) pass when `allow_known`.
+pub fn run_with(data: &[u8], allow_known: bool) -> Stats {
     let mut fs = Memory::new().with_cwd(PROJECT);
     for (name, content) in decode(data) {
         fs.insert(&name, content);
@@ -149,8 +164,9 @@ pub fn run(data: &[u8]) -> Stats {
                 text.len()
             );
             assert!(
-                text.is_char_boundary(span.start as usize)
-                    && text.is_char_boundary(span.end as usize),
+                (allow_known && known_span_bug(d.rule.name(), &d.message))
+                    || text.is_char_boundary(span.start as usize)
+                        && text.is_char_boundary(span.end as usize),
                 "{} {what} span {:?} not on character boundaries",
                 d.rule.name(),
                 span
@@ -174,6 +190,10 @@ pub fn run(data: &[u8]) -> Stats {
     for a in &outcome.analyses {
         stats.files += a.set.files.len();
         stats.jobs += a.pipeline.jobs.len();
+        // The YAML layer's own view of each file (what the YAML oracle compares).
+        for doc in &a.set.docs {
+            let _ = doc.to_canonical_json();
+        }
         let effective = show::effective(a, None);
         let _ = show::to_yaml(&effective);
         let _ = show::origins(a, None);
