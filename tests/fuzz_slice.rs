@@ -14,7 +14,7 @@
 //! canonical JSON of every file built).
 //!
 //! `CACHELINT_FUZZ_ITERATIONS=N` mutates each single-file seed N times and each multi-file seed
-//! 3N times (default 4).
+//! 3N times (default 6).
 
 #[path = "../fuzz/harness.rs"]
 mod harness;
@@ -201,8 +201,8 @@ fn read_cut(p: &Path) -> String {
 }
 
 /// Runs the harness, turning a panic into its message.
-fn run(data: &[u8], allow_known: bool) -> Result<harness::Stats, String> {
-    catch_unwind(AssertUnwindSafe(|| harness::run_with(data, allow_known))).map_err(|e| {
+fn run(data: &[u8], mode: harness::Mode) -> Result<harness::Stats, String> {
+    catch_unwind(AssertUnwindSafe(|| harness::run_with(data, mode))).map_err(|e| {
         e.downcast_ref::<String>()
             .cloned()
             .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
@@ -224,7 +224,7 @@ fn mutated_seeds_never_break_the_pipeline() {
     let iterations: usize = std::env::var("CACHELINT_FUZZ_ITERATIONS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(4);
+        .unwrap_or(6);
     let seeds = seeds();
     assert!(seeds.len() > 300, "seed corpus missing: {}", seeds.len());
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
@@ -234,8 +234,12 @@ fn mutated_seeds_never_break_the_pipeline() {
         for n in 0..iterations * weight {
             let input = mutate(&mut rng, text);
             // Known broken invariants (tests/fixtures/fuzz/open.txt) pass here; a panic never
-            // does.
-            match run(input.as_bytes(), true) {
+            // does. SARIF, slow in a debug build, for one input in eight.
+            let mode = harness::Mode {
+                allow_known: true,
+                sarif: runs % 8 == 0,
+            };
+            match run(input.as_bytes(), mode) {
                 Ok(stats) => {
                     multi += usize::from(stats.files > 1);
                     diagnostics += stats.diagnostics;
@@ -314,7 +318,7 @@ fn fuzz_fixtures_replay() {
             Some(Open::Slow) => {
                 eprintln!("OPEN (not replayed: too slow or too big until fixed): {name}");
             }
-            Some(Open::Crash) => match run(&data, false) {
+            Some(Open::Crash) => match run(&data, harness::Mode::default()) {
                 Err(message) => eprintln!("OPEN (still fails, as expected): {name}: {message}"),
                 Ok(_) => problems.push(format!(
                     "{name} no longer fails: remove it from tests/fixtures/fuzz/open.txt"
@@ -322,7 +326,7 @@ fn fuzz_fixtures_replay() {
             },
             None => {
                 let started = Instant::now();
-                if let Err(message) = run(&data, false) {
+                if let Err(message) = run(&data, harness::Mode::default()) {
                     problems.push(format!("{name}: {message}"));
                 }
                 // Generous for a debug build: the fuzzer's limit is 2 s in release.

@@ -16,5 +16,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let allow = *ALLOW_KNOWN.get_or_init(|| {
         std::env::var_os("CACHELINT_FUZZ_ALLOW_KNOWN").is_some_and(|v| v != "0" && !v.is_empty())
     });
-    harness::run_with(data, allow);
+    harness::run_with(
+        data,
+        harness::Mode {
+            allow_known: allow,
+            sarif: true,
+        },
+    );
 });
