@@ -9,7 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::rules::expansion_too_large::{self, Through};
 use crate::rules::{extends_cycle, extends_too_deep, invalid_extends, unknown_extends};
 use crate::source::Loc;
-use crate::util::suggest::did_you_mean;
+use crate::util::suggest::Suggester;
 use std::collections::{HashMap, HashSet};
 
 /// GitLab's `Extendable::Entry::MAX_NESTING_LEVELS`: at most 10 ancestors.
@@ -31,6 +31,8 @@ struct Extender<'c, 'a> {
     /// Parents that may come from an unreadable include: reported once each, at first use.
     unverifiable: HashMap<String, Vec<(String, Loc)>>,
     diags: Vec<Diagnostic>,
+    /// "Did you mean" over the top-level keys, made when first needed.
+    suggester: Option<Suggester>,
 }
 
 /// The top level with `extends` applied to every entry that has it.
@@ -48,6 +50,7 @@ pub fn apply_extends(
         budget,
         state: top.iter().map(|_| State::Todo).collect(),
         cycles: HashSet::new(),
+        suggester: None,
         unverifiable: HashMap::new(),
         diags: Vec::new(),
     };
@@ -253,12 +256,11 @@ impl Extender<'_, '_> {
                 .push((child.clone(), site));
             return;
         }
-        let names: Vec<String> = self
-            .top
-            .iter()
-            .map(|e| self.ctx.key(e).into_owned())
-            .collect();
-        let suggestion = did_you_mean(parent, names.iter().map(String::as_str));
+        let (ctx, top) = (self.ctx, self.top);
+        let suggester = self.suggester.get_or_insert_with(|| {
+            Suggester::new(top.iter().map(|e| ctx.key(e).into_owned()).collect())
+        });
+        let suggestion = suggester.suggest(parent);
         self.diags
             .push(unknown_extends::unknown(site, child, parent, suggestion));
     }

@@ -12,7 +12,7 @@ use crate::rules::invalid_reference::{self, Shape};
 use crate::rules::reference_cycle;
 use crate::rules::unresolved_reference::{self, Missing};
 use crate::source::Loc;
-use crate::util::suggest::did_you_mean;
+use crate::util::suggest::Suggester;
 use crate::yaml::Value;
 use std::collections::HashMap;
 
@@ -29,6 +29,8 @@ struct Resolver<'c, 'a> {
     diags: Vec<Diagnostic>,
     /// The top-level entry being resolved (for messages).
     current: String,
+    /// "Did you mean" over the top-level keys, made when first needed.
+    suggester: Option<Suggester>,
 }
 
 /// The top level with every `!reference` resolved.
@@ -51,6 +53,7 @@ pub fn resolve_references(
         stack: Vec::new(),
         diags: Vec::new(),
         current: String::new(),
+        suggester: None,
     };
     let values: Vec<RValue> = top
         .iter()
@@ -241,15 +244,16 @@ impl Resolver<'_, '_> {
         } else {
             Missing::Key { known }
         };
-        let names: Vec<String> = if known == 0 {
-            self.top
-                .iter()
-                .map(|e| self.ctx.key(e).into_owned())
-                .collect()
+        let suggestion = if known == 0 {
+            let (ctx, top) = (self.ctx, self.top);
+            self.suggester
+                .get_or_insert_with(|| {
+                    Suggester::new(top.iter().map(|e| ctx.key(e).into_owned()).collect())
+                })
+                .suggest(&path[0])
         } else {
-            Vec::new()
+            None
         };
-        let suggestion = did_you_mean(&path[0], names.iter().map(String::as_str));
         self.diags.push(unresolved_reference::unresolved(
             at,
             path,

@@ -2,6 +2,7 @@
 //! (`PIP_CACHE_DIR: $CI_PROJECT_DIR/.cache/pip`, `npm ci --cache .npm`) and has caches, but
 //! none of them includes that directory: the downloads are thrown away after the job.
 
+use super::cache_path_outside_project::{outside, tool_hint};
 use super::context::{Rule, RuleContext, at, jobs, primary};
 use super::tools::{TOOLS, inside_project};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
@@ -75,13 +76,21 @@ impl Rule for CacheDirNotCached {
                 continue;
             }
             let vars = cx.vars(ji, 0);
+            // The paths cached, and for each one outside the project whose
+            // `cache-path-outside-project` fix names an in-project path, that path: the fix of
+            // that finding caches the directory, so it is not a second problem.
             let cached: Vec<String> = job
                 .caches
                 .iter()
                 .flat_map(|c| &c.paths)
                 .map(|p| {
-                    display(&expand_shell(&p.value, &vars))
-                        .trim_start_matches("./")
+                    let parts = expand_shell(&p.value, &vars);
+                    let shown = display(&parts);
+                    let path = match outside(&parts).and_then(|_| tool_hint(&shown).1) {
+                        Some(fixed) => fixed.to_string(),
+                        None => shown,
+                    };
+                    path.trim_start_matches("./")
                         .trim_end_matches('/')
                         .to_string()
                 })

@@ -14,11 +14,12 @@ pub const RULE: RuleId = RuleId::declare(&RuleDecl {
 });
 
 /// The file is not UTF-8; `at` is the first invalid byte.
+/// The invalid byte at `at` is U+FFFD (three bytes) in the text the span points into.
 pub fn not_utf8(file: FileId, at: u32) -> Diagnostic {
     Diagnostic::new(
         RULE,
         file,
-        Span::new(at, at + 1),
+        Span::new(at, at + '\u{FFFD}'.len_utf8() as u32),
         "the file is not valid UTF-8",
     )
     .label("invalid byte")
