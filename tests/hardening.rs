@@ -415,3 +415,53 @@ fn the_graph_of_a_huge_pipeline_is_grouped_and_bounded() {
         assert!(out.matches(" -> ").count() + out.matches("-->").count() <= 520);
     }
 }
+
+/// Many findings are rendered on several threads: the text report still shows every one, in
+/// the order of the file, each once.
+#[test]
+fn many_findings_in_text_come_in_order() {
+    let mut config = String::new();
+    for i in 0..1_000 {
+        config.push_str(&format!(
+            "job{i}:\n  script: [make]\n  cache:\n    key: k{i}\n    paths: [../out{i}]\n"
+        ));
+    }
+    let o = check("many-findings", config.as_bytes(), &[]);
+    assert_eq!(code(&o), 1);
+    let text = stdout(&o);
+    let lines: Vec<u32> = text
+        .lines()
+        .filter_map(|l| {
+            let at = l.split_once("─[.gitlab-ci.yml:")?.1;
+            at.split(':').next()?.parse().ok()
+        })
+        .collect();
+    let want: Vec<u32> = (0..1_000).map(|i| 5 * i + 5).collect();
+    assert_eq!(lines, want, "one finding per job, in file order");
+    for i in [0, 499, 500, 999] {
+        assert_eq!(
+            text.matches(&format!("`../out{i}`")).count(),
+            1,
+            "job{i}'s finding once"
+        );
+    }
+}
+
+/// A file over the byte limit is refused before GitLab parses it: one finding, not a second
+/// one for the memory it would take loaded.
+#[test]
+fn a_file_over_the_byte_limit_is_one_finding() {
+    let config = format!(
+        "job:\n  script: [make]\n  variables:\n    BIG: \"{}\"\n",
+        "x".repeat(2_200_000)
+    );
+    let o = check(
+        "over-byte-limit",
+        config.as_bytes(),
+        &["--format", "concise"],
+    );
+    assert_eq!(code(&o), 1);
+    let text = stdout(&o);
+    assert_eq!(text.matches("yaml-too-large").count(), 1, "{text}");
+    assert!(text.contains("The provided YAML is too big"), "{text}");
+}

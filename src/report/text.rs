@@ -410,18 +410,57 @@ pub fn render_text(outcome: &Outcome, color: bool) -> String {
                 .or_insert_with(|| FileSource::new(f.set.file(fid)));
         }
     }
-    for f in &located {
-        let set_index = outcome
-            .analyses
-            .iter()
-            .position(|a| std::ptr::eq(&a.set, f.set))
-            .unwrap_or(0);
-        let source = |fid: crate::source::FileId| sources.get(&(set_index, fid.0));
-        render_one(&handler, f.set, f.diag, &source, &mut out);
-        out.push('\n');
+    // What a thread needs of each finding (the analyses themselves are not `Sync`).
+    let items: Vec<(usize, &crate::load::FileSet, &Diagnostic)> = located
+        .iter()
+        .map(|f| {
+            let set_index = outcome
+                .analyses
+                .iter()
+                .position(|a| std::ptr::eq(&a.set, f.set))
+                .unwrap_or(0);
+            (set_index, f.set, f.diag)
+        })
+        .collect();
+    let render = |part: &[(usize, &crate::load::FileSet, &Diagnostic)], out: &mut String| {
+        for (set_index, set, diag) in part {
+            let source = |fid: crate::source::FileId| sources.get(&(*set_index, fid.0));
+            render_one(&handler, set, diag, &source, out);
+            out.push('\n');
+        }
+    };
+    // Findings render independently, and a graphical snippet costs far more than finding it
+    // (tens of microseconds each): many findings are rendered in parallel, in order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads < 2 || items.len() < PARALLEL_FROM {
+        render(&items, &mut out);
+        return out;
+    }
+    let chunk = items.len().div_ceil(threads);
+    let parts: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut s = String::new();
+                    render(part, &mut s);
+                    s
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    for p in parts {
+        out.push_str(&p);
     }
     out
 }
+
+/// How many findings it takes to render them on several threads.
+const PARALLEL_FROM: usize = 256;
 
 fn render_one<'s>(
     handler: &GraphicalReportHandler,

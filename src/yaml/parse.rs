@@ -64,7 +64,14 @@ pub fn parse_file(file: FileId, text: impl Into<Arc<str>>, limits: &Limits) -> P
             Ok((doc, diags, ok, over_limit)) => {
                 failed |= !ok;
                 over_limits |= over_limit;
-                diagnostics.extend(diags);
+                // GitLab refuses a file over the byte limit before it parses it: the size it
+                // takes loaded is not a second problem.
+                let raw = text.len() as u64 > limits.max_bytes;
+                diagnostics.extend(
+                    diags
+                        .into_iter()
+                        .filter(|d| !(raw && d.rule == yaml_too_large::RULE)),
+                );
                 docs.push((divider, doc));
             }
             Err(_) => {
