@@ -50,7 +50,19 @@ impl Rule for CachePusherMayNotRun {
         }
         let jobs = &cx.pipeline.jobs;
         let workflow = cx.pipeline.workflow.as_deref();
-        let exists = |k: Kind| pipeline_runs(workflow, k, &cx.top_vars()) != Runs::Never;
+        // Whether each kind of pipeline can exist at all, decided once.
+        let top = cx.top_vars();
+        let possible: Vec<bool> = Kind::ALL
+            .iter()
+            .map(|&k| pipeline_runs(workflow, k, &top) != Runs::Never)
+            .collect();
+        let exists = |k: Kind| {
+            Kind::ALL
+                .iter()
+                .position(|&x| x == k)
+                .and_then(|i| possible.get(i).copied())
+                .unwrap_or(false)
+        };
         // Each job's status per kind, computed when first asked (most jobs never are).
         let statuses: RefCell<HashMap<usize, Rc<Vec<Runs>>>> = RefCell::new(HashMap::new());
         let status_of = |j: usize| -> Rc<Vec<Runs>> {
@@ -88,21 +100,23 @@ impl Rule for CachePusherMayNotRun {
                         let mut verdict = Verdict::default();
                         for &j in &savers {
                             let p = status_of(j);
-                            let here: Vec<&Runs> = kinds
-                                .iter()
-                                .filter(|&&k| exists(k))
-                                .map(|&k| p.get(idx(k)).unwrap_or(&Runs::Never))
-                                .collect();
-                            if here.iter().any(|r| **r == Runs::Always) {
+                            let here = || {
+                                kinds
+                                    .iter()
+                                    .filter(|&&k| exists(k))
+                                    .map(|&k| p.get(idx(k)).unwrap_or(&Runs::Never))
+                            };
+                            if here().any(|r| *r == Runs::Always) {
                                 verdict.definite = true;
                             }
-                            if here
-                                .iter()
-                                .any(|r| matches!(r, Runs::Maybe(Why::Condition(_))))
-                            {
+                            if here().any(|r| matches!(r, Runs::Maybe(Why::Condition(_)))) {
                                 verdict.unknown = true;
                             }
-                            let why = here.iter().find_map(|r| match r {
+                            if verdict.definite || verdict.unknown {
+                                // The class is covered: no reason will be shown for it.
+                                continue;
+                            }
+                            let why = here().find_map(|r| match r {
                                 Runs::Maybe(w) => Some(w.clone()),
                                 _ => None,
                             });
