@@ -56,6 +56,9 @@ pub struct InputSpec {
     /// The pattern (GitLab's `UntrustedRegexp`, RE2; the `regex` crate has its syntax), when it
     /// compiles.
     pub regex: Option<(String, Option<Regex>)>,
+    /// `rules:` (newer GitLab, `Header::Input::Rules`): options and default depend on other
+    /// inputs. cachelint does not evaluate them: without a value given, the input is unknown.
+    pub rules: bool,
 }
 
 /// A file's header.
@@ -164,6 +167,7 @@ pub fn read_spec(header: &Doc, file: FileId, diags: &mut Vec<Diagnostic>) -> Spe
             default: None,
             options: None,
             regex: None,
+            rules: false,
         };
         let def = e.value;
         if header.is_null(def) {
@@ -197,7 +201,8 @@ pub fn read_spec(header: &Doc, file: FileId, diags: &mut Vec<Diagnostic>) -> Spe
                         },
                     ));
                 }
-                "description" | "rules" => {}
+                "description" => {}
+                "rules" => input.rules = true,
                 "type" => match header.as_str(value) {
                     Some("string") => input.ty = Type::String,
                     Some("number") => input.ty = Type::Number,
@@ -372,7 +377,7 @@ pub fn values(
             (None, Some((v, at))) => Some((v.clone(), *at, true)),
             (None, None) => None,
         }) else {
-            match site {
+            match site.filter(|_| !input.rules) {
                 Some(site) => {
                     diags.push(invalid_input::missing(
                         site.file, site.span, name, input.at, target,
@@ -407,6 +412,10 @@ pub fn values(
         let mut checks: Vec<(&IVal, Loc, bool)> = Vec::new();
         if let Some((d, dat)) = &input.default {
             checks.push((d, *dat, true));
+        }
+        if input.rules {
+            // The options and default of the rule that matches apply; not evaluated.
+            checks.clear();
         }
         if !default {
             checks.push((&value, at, false));

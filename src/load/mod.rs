@@ -376,7 +376,7 @@ struct Loader<'f> {
 /// What interpolation may add to one file set, in values plus bytes of text (each copy of a
 /// file costs its values): far above any real configuration (the largest of the corpus uses a
 /// few thousand), far below what would exhaust memory.
-pub const INTERPOLATION_BUDGET: u64 = 8_000_000;
+pub const INTERPOLATION_BUDGET: u64 = interpolate::MAX_ADDED;
 
 /// What makes two includes the same unreadable include: the same target (normalised) for the
 /// same reason.
@@ -845,15 +845,11 @@ impl Loader<'_> {
         let declared = spec.names();
         if cost > self.interpolation_budget {
             let span = doc.root().map(|r| doc.span(r)).unwrap_or_default();
-            let message = Block::Budget(INTERPOLATION_BUDGET).gitlab_message();
-            diags.push(invalid_interpolation::invalid(
+            diags.push(invalid_interpolation::too_large(
                 target,
                 span,
                 "$[[ ... ]]",
-                &message,
-                None,
-                None,
-                &declared,
+                INTERPOLATION_BUDGET,
             ));
             self.report_inputs(diags);
             return target;
@@ -862,6 +858,12 @@ impl Loader<'_> {
         let id = FileId(INSTANCE_BASE + self.instances.len() as u32);
         let done = interpolate::interpolate(doc, id, &values, &mut self.interpolation_budget);
         for e in &done.errors {
+            if let Block::Budget(limit) = e.problem {
+                diags.push(invalid_interpolation::too_large(
+                    target, e.span, &e.block, limit,
+                ));
+                continue;
+            }
             let (input, function) = match &e.problem {
                 Block::UnknownKey(k) => (Some(k.as_str()), None),
                 Block::UnknownFunction(f) => (None, Some(f.as_str())),

@@ -61,3 +61,20 @@ pub fn invalid(
     }
     d
 }
+
+/// Interpolating `block` at `span` would add more than `limit` values or bytes: cachelint's
+/// own bound (GitLab bounds the blocks, 10 000, and the nodes, 500 000, but not what values
+/// they copy). The rest of the file is left as written.
+pub fn too_large(file: FileId, span: Span, block: &str, limit: u64) -> Diagnostic {
+    Diagnostic::new(
+        RULE,
+        file,
+        span,
+        format!(
+            "interpolating `{block}` makes the configuration larger than {limit} values or bytes: cachelint stops interpolating this file here"
+        ),
+    )
+    .label("expands too far")
+    .help("an input that is a long list or text, placed many times, multiplies its size; GitLab bounds each file's YAML but not what interpolation copies")
+    .subject("too-large")
+}

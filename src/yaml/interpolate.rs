@@ -253,6 +253,9 @@ const MAX_BLOCKS: usize = 10_000;
 /// `Interpolation::Config::MAX_NODES`, `MAX_NODE_SIZE`.
 const MAX_NODES: usize = 500_000;
 const MAX_NODE_SIZE: usize = 1024 * 1024;
+/// cachelint's bound on what one file set's interpolation may add, in values plus bytes (the
+/// loader's `INTERPOLATION_BUDGET`), as messages name it.
+pub const MAX_ADDED: u64 = 2_000_000;
 /// `Interpolation::Block::MAX_FUNCTIONS`, `Access::MAX_ACCESS_BYTESIZE`, `MAX_ACCESS_OBJECTS`.
 const MAX_FUNCTIONS: usize = 3;
 const MAX_ACCESS_BYTES: usize = 1024;
@@ -573,8 +576,11 @@ pub fn interpolate(
                     block: block.to_string(),
                     problem: Problem::TooManyBlocks,
                 });
-                failed = true;
-                break;
+                return Interpolated {
+                    doc: out,
+                    errors,
+                    uses,
+                };
             }
             let result = seen
                 .entry(block.to_string())
@@ -613,12 +619,13 @@ pub fn interpolate(
                 continue;
             }
             if v.weight() > *budget {
+                // Out of budget: one finding, and the rest of the file stays as written.
                 errors.push(BlockError {
                     span,
                     block: values[0].0.clone(),
-                    problem: Problem::Budget(*budget),
+                    problem: Problem::Budget(MAX_ADDED),
                 });
-                continue;
+                break;
             }
             *budget -= v.weight();
             added_ref |= place(&mut out, id, v, span);
@@ -646,9 +653,9 @@ pub fn interpolate(
             errors.push(BlockError {
                 span,
                 block: values.first().map(|v| v.0.clone()).unwrap_or_default(),
-                problem: Problem::Budget(*budget),
+                problem: Problem::Budget(MAX_ADDED),
             });
-            continue;
+            break;
         }
         set_text(&mut out, id, &text);
         if is_key {
