@@ -866,6 +866,58 @@ mod tests {
         assert_eq!(ruby_float(0.00001), "1.0e-05");
     }
 
+    fn input(v: IVal) -> InputValue {
+        InputValue {
+            value: v,
+            at: Loc {
+                file: FileId(0),
+                span: Span::default(),
+            },
+            default: false,
+            unknown: false,
+        }
+    }
+
+    #[test]
+    fn keys_values_typed_and_inside_strings() {
+        let text = "$[[ inputs.k ]]:\n  a: $[[ inputs.l ]]\n  b: x-$[[ inputs.l ]]-$[[ inputs.n | truncate(1,2) ]]\n  c: $[[ inputs.b ]]\n  d: $[[ inputs.n | posix_escape ]]\n  e: $[[ matrix.X ]]\n";
+        let parsed = super::super::parse_file(FileId(0), text, &super::super::Limits::default());
+        let mut inputs = HashMap::new();
+        inputs.insert("k".to_string(), input(IVal::Str("job".into())));
+        inputs.insert(
+            "l".to_string(),
+            input(IVal::Seq(vec![IVal::Str("a".into()), IVal::Int(1)], false)),
+        );
+        inputs.insert("n".to_string(), input(IVal::Str("he llo".into())));
+        inputs.insert("b".to_string(), input(IVal::Bool(true)));
+        let mut budget = 1_000;
+        let done = interpolate(&parsed.doc, FileId(1), &inputs, &mut budget);
+        assert!(done.errors.is_empty(), "{:?}", done.errors);
+        assert_eq!(
+            done.doc.to_canonical_json().to_string(),
+            r#"{"job":{"a":["a",{"int":"1"}],"b":"x-[\"a\", 1]-e ","c":true,"d":"he\\ llo","e":"$[[ matrix.X ]]"}}"#
+        );
+    }
+
+    #[test]
+    fn errors_name_the_block() {
+        let text = "a: $[[ inputs.x | upcase ]]\nb: $[[ inputs ]]\nc: $[[ inputs.y ]]\n";
+        let parsed = super::super::parse_file(FileId(0), text, &super::super::Limits::default());
+        let mut inputs = HashMap::new();
+        inputs.insert("x".to_string(), input(IVal::Str("v".into())));
+        let mut budget = 1_000;
+        let done = interpolate(&parsed.doc, FileId(1), &inputs, &mut budget);
+        let problems: Vec<Problem> = done.errors.into_iter().map(|e| e.problem).collect();
+        assert_eq!(
+            problems,
+            vec![
+                Problem::UnknownFunction("upcase".into()),
+                Problem::AccessPattern,
+                Problem::UnknownKey("y".into()),
+            ]
+        );
+    }
+
     #[test]
     fn blocks_need_two_characters() {
         assert!(blocks("$[[ x ]]").is_empty());
