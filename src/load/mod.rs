@@ -780,7 +780,9 @@ impl Loader<'_> {
         if self.headers[target.0 as usize].is_none() {
             if let (Some(from), Some(node)) = (from, inputs_node) {
                 let doc = self.doc_of(from);
-                if !doc.is_null(node) {
+                // `args.any? && !config.has_header?`: `inputs: {}` is no argument.
+                let empty = doc.is_map(node) && doc.entries(node).is_empty();
+                if !doc.is_null(node) && !empty {
                     diags.push(crate::rules::invalid_input::no_header(
                         from,
                         doc.span(node),
