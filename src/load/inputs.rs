@@ -65,6 +65,9 @@ pub struct InputSpec {
 #[derive(Clone, Debug, Default)]
 pub struct Spec {
     pub inputs: Vec<InputSpec>,
+    /// `spec:include` (newer GitLab, `Header::Includes`) brings more inputs from other files,
+    /// which cachelint does not read: arguments and blocks it does not know are not errors.
+    pub open: bool,
 }
 
 impl Spec {
@@ -138,6 +141,7 @@ pub fn read_spec(header: &Doc, file: FileId, diags: &mut Vec<Diagnostic>) -> Spe
             );
         }
     }
+    spec.open = header.get(spec_node, "include").is_some();
     let Some(inputs) = header.get(spec_node, "inputs").map(|e| e.value) else {
         return spec;
     };
@@ -339,6 +343,7 @@ pub fn values(
     diags: &mut Vec<Diagnostic>,
 ) -> HashMap<String, InputValue> {
     let mut given: HashMap<String, (IVal, Loc)> = HashMap::new();
+    let mut extra: HashMap<String, InputValue> = HashMap::new();
     if let Some(a) = &args {
         if a.doc.is_map(a.node) {
             let declared = spec.names();
@@ -350,6 +355,19 @@ pub fn values(
                     file: a.file,
                     span: a.doc.span(e.value),
                 };
+                if !declared.contains(&name) && spec.open {
+                    // Maybe declared in a file of `spec:include`.
+                    extra.insert(
+                        name,
+                        InputValue {
+                            value: v,
+                            at: loc,
+                            default: false,
+                            unknown: false,
+                        },
+                    );
+                    continue;
+                }
                 if !declared.contains(&name) {
                     diags.push(invalid_input::unknown(
                         a.file,
@@ -369,7 +387,7 @@ pub fn values(
             diags.push(invalid_input::not_a_mapping(a.file, a.doc.span(a.node)));
         }
     }
-    let mut out = HashMap::new();
+    let mut out = extra;
     for input in &spec.inputs {
         let name = &input.name;
         let Some((value, at, default)) = (match (given.remove(name), &input.default) {

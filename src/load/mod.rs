@@ -858,8 +858,13 @@ impl Loader<'_> {
         }
         self.interpolation_budget -= cost;
         let id = FileId(INSTANCE_BASE + self.instances.len() as u32);
-        let done = interpolate::interpolate(doc, id, &values, &mut self.interpolation_budget);
+        let done =
+            interpolate::interpolate(doc, id, &values, spec.open, &mut self.interpolation_budget);
         for e in &done.errors {
+            if spec.open && matches!(e.problem, Block::UnknownKey(_)) {
+                // Possibly an input of a file of `spec:include`: left as written.
+                continue;
+            }
             if let Block::Budget(limit) = e.problem {
                 diags.push(invalid_interpolation::too_large(
                     target, e.span, &e.block, limit,

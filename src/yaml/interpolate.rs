@@ -512,11 +512,13 @@ fn ruby_gsub(text: &str, pattern: &str, replacement: &str, budget: &mut u64) -> 
 }
 
 /// Interpolates `doc` into a new document of `file` (same text, same spans). `budget` bounds
-/// the values and bytes interpolation may add; it is spent.
+/// the values and bytes interpolation may add; it is spent. With `open` (the spec includes
+/// other files' inputs), a block naming an input not in `inputs` is left as written.
 pub fn interpolate(
     doc: &Doc,
     file: FileId,
     inputs: &HashMap<String, InputValue>,
+    open: bool,
     budget: &mut u64,
 ) -> Interpolated {
     let mut out = doc.clone();
@@ -588,6 +590,7 @@ pub fn interpolate(
                 .clone();
             match result {
                 Ok(v) => values.push((block.to_string(), v)),
+                Err(Problem::UnknownKey(_)) if open => values.push((block.to_string(), None)),
                 Err(problem) => {
                     errors.push(BlockError {
                         span,
@@ -891,7 +894,7 @@ mod tests {
         inputs.insert("n".to_string(), input(IVal::Str("he llo".into())));
         inputs.insert("b".to_string(), input(IVal::Bool(true)));
         let mut budget = 1_000;
-        let done = interpolate(&parsed.doc, FileId(1), &inputs, &mut budget);
+        let done = interpolate(&parsed.doc, FileId(1), &inputs, false, &mut budget);
         assert!(done.errors.is_empty(), "{:?}", done.errors);
         assert_eq!(
             done.doc.to_canonical_json().to_string(),
@@ -906,7 +909,7 @@ mod tests {
         let mut inputs = HashMap::new();
         inputs.insert("x".to_string(), input(IVal::Str("v".into())));
         let mut budget = 1_000;
-        let done = interpolate(&parsed.doc, FileId(1), &inputs, &mut budget);
+        let done = interpolate(&parsed.doc, FileId(1), &inputs, false, &mut budget);
         let problems: Vec<Problem> = done.errors.into_iter().map(|e| e.problem).collect();
         assert_eq!(
             problems,
