@@ -163,6 +163,9 @@ pub enum Via {
         keyword: &'static str,
         top_level: bool,
     },
+    /// Interpolated from the input `name`: the value given in an include's `inputs:`, or the
+    /// spec's default (`default`).
+    Input { name: String, default: bool },
 }
 
 /// A secondary position that explains the finding ("first defined here", "merged from here").

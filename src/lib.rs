@@ -113,6 +113,10 @@ impl Analysis {
             diags.extend(rules::check(&cx, clock, &mut timings.stages));
             pipeline
         };
+        // Findings inside an interpolated copy of a file are findings in the file.
+        for d in diags.iter_mut() {
+            set.canonicalize(d);
+        }
         Analysis {
             set,
             steps,
@@ -184,8 +188,15 @@ pub fn analyze(
     options: &Options,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Analysis, LoadError> {
-    let set = load::load(fs, root, options.project_root.as_deref(), &options.limits)?;
-    let config = load_config(fs, options.config.as_deref(), &set.project_root)?;
+    let project_root = load::project_root_of(fs, root, options.project_root.as_deref())?;
+    let config = load_config(fs, options.config.as_deref(), &project_root)?;
+    let set = load::load_with(
+        fs,
+        root,
+        options.project_root.as_deref(),
+        &options.limits,
+        &config.variables,
+    )?;
     let mut timings = Timings::new(None);
     Ok(Analysis::new(
         set,
@@ -204,19 +215,30 @@ pub fn check(fs: &dyn Fs, roots: &[PathBuf], options: &Options) -> Outcome {
     let mut timings = Timings::new(options.clock);
     let mut seen = std::collections::HashSet::new();
     for root in roots {
-        let loaded = timings.time(
-            || format!("load {}", root.display()),
-            || load::load(fs, root, options.project_root.as_deref(), &options.limits),
-        );
-        let set = match loaded {
-            Ok(set) => set,
+        // The configuration first: `include:rules:if` is decided with its variables.
+        let config = match load::project_root_of(fs, root, options.project_root.as_deref())
+            .and_then(|p| load_config(fs, options.config.as_deref(), &p))
+        {
+            Ok(c) => c,
             Err(e) => {
                 errors.push(e);
                 continue;
             }
         };
-        let config = match load_config(fs, options.config.as_deref(), &set.project_root) {
-            Ok(c) => c,
+        let loaded = timings.time(
+            || format!("load {}", root.display()),
+            || {
+                load::load_with(
+                    fs,
+                    root,
+                    options.project_root.as_deref(),
+                    &options.limits,
+                    &config.variables,
+                )
+            },
+        );
+        let set = match loaded {
+            Ok(set) => set,
             Err(e) => {
                 errors.push(e);
                 continue;

@@ -232,6 +232,15 @@ fn origin(ctx: &Ctx<'_>, o: &Origin) -> String {
     for (via, loc) in ctx.hops(o.chain) {
         s.push_str(&format!(", {} at {}", describe(&via), at(ctx, loc)));
     }
+    for (via, loc) in ctx.set.input_chain(o.loc) {
+        s.push_str(&format!(", {} at {}", describe(&via), at(ctx, loc)));
+    }
+    if let Some((site, why)) = ctx.set.assumed_include(o.loc.file) {
+        s.push_str(&format!(
+            ", assuming the include at {} is taken (its `rules:` depend on {why})",
+            at(ctx, site)
+        ));
+    }
     s.push(')');
     s
 }

@@ -465,3 +465,35 @@ fn a_file_over_the_byte_limit_is_one_finding() {
     assert_eq!(text.matches("yaml-too-large").count(), 1, "{text}");
     assert!(text.contains("The provided YAML is too big"), "{text}");
 }
+
+#[test]
+fn input_bombs_stop_at_the_budget() {
+    // A list input of 2 000 items placed whole 5 000 times: ten million values.
+    let mut list = String::from("spec:\n  inputs:\n    a:\n      type: array\n      default: [");
+    for i in 0..2_000 {
+        list.push_str(&format!("x{i},"));
+    }
+    list.push_str("x]\n---\njob:\n  script: [echo]\n  variables:\n");
+    for i in 0..5_000 {
+        list.push_str(&format!("    k{i}: $[[ inputs.a ]]\n"));
+    }
+    let runs = survives("input-list-bomb", list.as_bytes());
+    assert!(
+        stdout(&runs[1]).contains("[invalid-interpolation]"),
+        "{}",
+        stdout(&runs[1])
+    );
+    // A 100 KB string input inside 2 000 strings: 200 MB of text.
+    let long = "y".repeat(100_000);
+    let mut text =
+        format!("spec:\n  inputs:\n    s:\n      default: {long}\n---\njob:\n  script:\n");
+    for _ in 0..2_000 {
+        text.push_str("    - echo $[[ inputs.s ]] $[[ inputs.s ]]\n");
+    }
+    let runs = survives("input-string-bomb", text.as_bytes());
+    assert!(
+        stdout(&runs[1]).contains("[invalid-interpolation]"),
+        "{}",
+        stdout(&runs[1])
+    );
+}

@@ -9,8 +9,16 @@ use crate::yaml::{Doc, NodeId};
 /// One include entry, classified.
 pub(super) enum Include {
     Local {
-        path: String,
+        /// The path, or for a component of this project its candidate files, in the order
+        /// GitLab tries them (the first that exists is used).
+        paths: Vec<String>,
         span: Span,
+        /// The entry's `inputs:` value.
+        inputs: Option<NodeId>,
+        /// The entry's `rules:` value.
+        rules: Option<NodeId>,
+        /// For a component: its address as written.
+        component: Option<String>,
     },
     Unresolvable {
         kind: &'static str,
@@ -27,7 +35,7 @@ pub(super) enum Include {
 pub(super) fn classify(doc: &Doc, item: NodeId) -> Include {
     let span = doc.span(item);
     if let Some(s) = doc.as_str(item) {
-        return classify_string(s, span, "local");
+        return classify_string(s, span, None, None);
     }
     if !doc.is_map(item) {
         return Include::Invalid {
@@ -62,8 +70,10 @@ pub(super) fn classify(doc: &Doc, item: NodeId) -> Include {
                     span: vspan,
                 };
             };
+            let inputs = doc.get(item, "inputs").map(|e| e.value);
+            let rules = doc.get(item, "rules").map(|e| e.value);
             match kind {
-                "local" => classify_string(value, vspan, "local"),
+                "local" => classify_string(value, vspan, inputs, rules),
                 "project" => {
                     let file = doc
                         .get(item, "file")
@@ -95,10 +105,22 @@ pub(super) fn classify(doc: &Doc, item: NodeId) -> Include {
                     what: value.into(),
                     span: vspan,
                 },
-                "component" => Include::Unresolvable {
-                    kind: "component",
-                    what: value.into(),
-                    span: vspan,
+                "component" => match own_component(value) {
+                    Some(name) => Include::Local {
+                        paths: vec![
+                            format!("templates/{name}.yml"),
+                            format!("templates/{name}/template.yml"),
+                        ],
+                        span: vspan,
+                        inputs,
+                        rules,
+                        component: Some(value.to_string()),
+                    },
+                    None => Include::Unresolvable {
+                        kind: "component",
+                        what: value.into(),
+                        span: vspan,
+                    },
                 },
                 _ => Include::Unresolvable {
                     kind: "artifact",
@@ -118,8 +140,23 @@ pub(super) fn classify(doc: &Doc, item: NodeId) -> Include {
     }
 }
 
+/// The name of a component of the checked-out project itself:
+/// `$CI_SERVER_FQDN/$CI_PROJECT_PATH/NAME@VERSION` (braces allowed), as component projects
+/// include their own components to test them. `Ci::Catalog::ComponentsProject#fetch_component`
+/// refuses a name with `/`.
+fn own_component(address: &str) -> Option<&str> {
+    let (path, _version) = address.split_once('@')?;
+    let rest = ["$CI_SERVER_FQDN/", "${CI_SERVER_FQDN}/"]
+        .iter()
+        .find_map(|p| path.strip_prefix(p))?;
+    let name = ["$CI_PROJECT_PATH/", "${CI_PROJECT_PATH}/"]
+        .iter()
+        .find_map(|p| rest.strip_prefix(p))?;
+    (!name.is_empty() && !name.contains('/') && !name.contains('$')).then_some(name)
+}
+
 /// A string include: a URL is remote, anything else local; variables cannot be expanded here.
-fn classify_string(s: &str, span: Span, _kind: &str) -> Include {
+fn classify_string(s: &str, span: Span, inputs: Option<NodeId>, rules: Option<NodeId>) -> Include {
     let lower = s.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
         return Include::Unresolvable {
@@ -142,7 +179,10 @@ fn classify_string(s: &str, span: Span, _kind: &str) -> Include {
         };
     }
     Include::Local {
-        path: s.to_string(),
+        paths: vec![s.to_string()],
         span,
+        inputs,
+        rules,
+        component: None,
     }
 }

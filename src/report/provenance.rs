@@ -22,6 +22,14 @@ pub fn describe(via: &Via) -> String {
             keyword,
             top_level: false,
         } => format!("inherited from `default:{keyword}`"),
+        Via::Input {
+            name,
+            default: false,
+        } => format!("interpolated from input `{name}`"),
+        Via::Input {
+            name,
+            default: true,
+        } => format!("interpolated from the default of input `{name}`"),
     }
 }
 

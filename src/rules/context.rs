@@ -153,6 +153,16 @@ pub fn provenance(ctx: &Ctx<'_>, o: &Origin) -> Vec<Label> {
             via: vec![via],
         });
     }
+    // A value interpolated from an input: where the input's value was written (the include's
+    // `inputs:` entry, or the spec's default) is what a user changes.
+    for (via, loc) in ctx.set.input_chain(o.loc) {
+        out.push(Label {
+            file: loc.file,
+            span: loc.span,
+            text: String::new(),
+            via: vec![via],
+        });
+    }
     out
 }
 

@@ -44,6 +44,32 @@ impl Unread {
     }
 }
 
+/// The component `address` of this project names files that are not in the checked-out
+/// project (`candidates`): another version may have them.
+pub fn own_component_missing(
+    file: FileId,
+    span: Span,
+    address: &str,
+    candidates: &[String],
+) -> Diagnostic {
+    Diagnostic::new(
+        RULE,
+        file,
+        span,
+        format!(
+            "the component `{address}` is this project's, but neither {} exists here: the jobs it would bring are not checked",
+            candidates
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(" nor ")
+        ),
+    )
+    .label("not found in this project")
+    .help("GitLab reads the component at the version after `@`; at the commit being tested it must be one of these files")
+    .subject(format!("component:{address}"))
+}
+
 /// The `kind` include of `target` at `span` cannot be read offline.
 pub fn offline(file: FileId, span: Span, kind: &str, target: &str) -> Diagnostic {
     Diagnostic::new(

@@ -7,6 +7,7 @@
 //! docs/psych-behaviour.md); the raw pairs stay available for positions.
 
 mod builder;
+pub mod interpolate;
 pub mod json;
 mod limits;
 mod merge;
@@ -120,7 +121,7 @@ pub struct Via {
 }
 
 /// The configuration document of one file.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Doc {
     pub file: FileId,
     pub(crate) source: Arc<str>,
