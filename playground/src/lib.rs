@@ -149,6 +149,76 @@ mod tests {
         );
     }
 
+    /// The files of a fixture directory as the page would give them, or `None` when one of
+    /// them cannot be (a link, text that is not UTF-8).
+    fn fixture(dir: &Path) -> Option<String> {
+        fn walk(root: &Path, dir: &Path, out: &mut Map<String, Value>) -> Option<()> {
+            for entry in std::fs::read_dir(dir).ok()? {
+                let path = entry.ok()?.path();
+                let kind = std::fs::symlink_metadata(&path).ok()?.file_type();
+                if kind.is_dir() {
+                    walk(root, &path, out)?;
+                } else if kind.is_file() {
+                    let text = String::from_utf8(std::fs::read(&path).ok()?).ok()?;
+                    let rel = path.strip_prefix(root).ok()?.to_str()?.to_string();
+                    out.insert(rel, Value::String(text));
+                } else {
+                    return None;
+                }
+            }
+            Some(())
+        }
+        let mut out = Map::new();
+        walk(dir, dir, &mut out)?;
+        Some(Value::Object(out).to_string())
+    }
+
+    #[test]
+    fn lint_is_byte_for_byte_the_clis_json_on_the_fixtures() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/check");
+        let mut compared = 0;
+        for entry in std::fs::read_dir(&fixtures).unwrap() {
+            let dir = entry.unwrap().path();
+            if !dir.join(ROOT).is_file() {
+                continue;
+            }
+            let Some(files) = fixture(&dir) else {
+                continue;
+            };
+            let on_disk = check(
+                &cachelint::fs::Disk,
+                &[dir.join(ROOT)],
+                &Options {
+                    project_root: Some(dir.clone()),
+                    ..Options::default()
+                },
+            );
+            let want = cachelint::report::render(Format::Json, &on_disk, false);
+            assert_eq!(lint(&files).unwrap(), want, "{}", dir.display());
+            compared += 1;
+        }
+        assert!(compared >= 20, "only {compared} fixtures compared");
+    }
+
+    #[test]
+    fn a_cachelint_toml_among_the_files_applies() {
+        let config = ".gitlab-ci.yml";
+        let text = "build:\n  script: [make]\n  cache:\n    paths: [~/.npm]\n";
+        let count = |out: String| {
+            let doc: Value = serde_json::from_str(&out).unwrap();
+            doc["findings"].as_array().unwrap().len()
+        };
+        assert_eq!(count(lint(&files(&[(config, text)])).unwrap()), 1);
+        let ignored = files(&[
+            (config, text),
+            (
+                "cachelint.toml",
+                "[rules]\nignore = [\"cache-path-outside-project\"]\n",
+            ),
+        ]);
+        assert_eq!(count(lint(&ignored).unwrap()), 0);
+    }
+
     #[test]
     fn a_missing_root_or_bad_input_is_an_error() {
         assert!(lint(&files(&[("ci/common.yml", "a: 1\n")])).is_err());
