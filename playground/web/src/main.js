@@ -280,6 +280,10 @@ function renderFindings(report, error) {
       if (e.target.closest("a")) return;
       jumpTo(d);
     };
+    li.tabIndex = 0; // reachable with the keyboard: Enter jumps too
+    li.onkeydown = (e) => {
+      if (e.key === "Enter" && !e.target.closest("a")) jumpTo(d);
+    };
     list.append(li);
   }
 }
