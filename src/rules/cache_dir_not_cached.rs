@@ -4,7 +4,7 @@
 
 use super::cache_path_outside_project::{outside, tool_hint};
 use super::context::{Rule, RuleContext, at, jobs, primary};
-use super::tools::{TOOLS, inside_project};
+use super::tools::{TOOLS, inside_project, relative_to_cwd};
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::model::Origin;
 use crate::model::variables::{display, expand_shell};
@@ -125,7 +125,11 @@ impl Rule for CacheDirNotCached {
                 let Some((value, origin, is_var)) = redirect else {
                     continue;
                 };
-                let Some(dir) = inside_project(&expand_shell(&value, &vars)) else {
+                let parts = expand_shell(&value, &vars);
+                if scripts.changes_dir() && relative_to_cwd(&parts) {
+                    continue; // relative to a directory the scripts `cd` into
+                }
+                let Some(dir) = inside_project(&parts) else {
                     continue;
                 };
                 if cached.iter().any(|c| within(&dir, c) || within(c, &dir)) {

@@ -400,6 +400,21 @@ impl<'a> Scripts<'a> {
         }
     }
 
+    /// Whether a script changes the working directory (`cd`, `pushd`) to anywhere but the
+    /// project directory: a relative path is then relative to a directory cachelint does not
+    /// follow.
+    pub fn changes_dir(&self) -> bool {
+        self.segments.iter().any(|s| {
+            matches!(s.words.first(), Some(&"cd") | Some(&"pushd"))
+                && !s.words.get(1).is_some_and(|t| {
+                    matches!(
+                        t.trim_matches('"').trim_end_matches('/'),
+                        "$CI_PROJECT_DIR" | "${CI_PROJECT_DIR}"
+                    )
+                })
+        })
+    }
+
     /// Whether the scripts run any tool with a cache.
     pub fn runs_any(&self) -> bool {
         !self.ran.is_empty()
@@ -501,6 +516,15 @@ pub fn tool_for_dir(path: &str) -> Option<&'static Tool> {
 /// A variable's value for the job, expanded: the directory it points at.
 pub fn expanded(value: &str, vars: &dyn Lookup) -> Vec<Part> {
     expand_shell(value, vars)
+}
+
+/// Whether an expanded path is relative to the working directory (not anchored at the
+/// project or builds directory, not absolute, not in the home directory).
+pub fn relative_to_cwd(parts: &[Part]) -> bool {
+    let text = display(parts);
+    !["$CI_PROJECT_DIR", "$CI_BUILDS_DIR", "/", "~", "$HOME"]
+        .iter()
+        .any(|p| text.starts_with(p))
 }
 
 /// Where a redirect points, relative to the project, when it points inside it: a value
