@@ -7,6 +7,7 @@
 pub mod config;
 pub mod diagnostic;
 pub mod fs;
+pub mod gha;
 pub mod graph;
 pub mod load;
 pub mod model;
@@ -38,6 +39,20 @@ use util::Clock;
 pub fn default_root(fs: &dyn Fs) -> std::io::Result<PathBuf> {
     let cwd = fs.current_dir()?;
     Ok(load::project::git_root(fs, &cwd).join(".gitlab-ci.yml"))
+}
+
+/// The files a run checks when it is given none: the repository's `.gitlab-ci.yml` (see
+/// [`default_root`]) when it exists, and its GitHub Actions workflows
+/// (`.github/workflows/*.yml|yaml`). Empty when there is neither.
+pub fn default_roots(fs: &dyn Fs) -> std::io::Result<Vec<PathBuf>> {
+    let gitlab = default_root(fs)?;
+    let top = gitlab.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut out = Vec::new();
+    if fs.kind(&gitlab).is_some() {
+        out.push(gitlab);
+    }
+    out.extend(gha::discover(fs, &top));
+    Ok(out)
 }
 
 /// What a run is given as a root: a directory stands for its `.gitlab-ci.yml`.
@@ -119,6 +134,35 @@ impl Analysis {
             pipeline,
             assumed: assumed.clone(),
         }
+    }
+
+    /// A GitHub Actions workflow: its files, no GitLab pipeline; the workflow rules' findings
+    /// go to `diags`.
+    fn workflow(
+        fs: &dyn Fs,
+        loaded: gha::Loaded,
+        assumed: &HashMap<String, String>,
+        diags: &mut Vec<Diagnostic>,
+        timings: &mut Timings,
+    ) -> Analysis {
+        let mut loaded = loaded;
+        diags.append(&mut loaded.set.diagnostics);
+        let files = gha::repository_files(fs, &loaded.set.project_root);
+        diags.extend(timings.time(
+            || "workflow rules".into(),
+            || gha::check(&loaded, files.as_deref()),
+        ));
+        Analysis {
+            set: loaded.set,
+            steps: RefCell::new(Steps::default()),
+            pipeline: Pipeline::default(),
+            assumed: assumed.clone(),
+        }
+    }
+
+    /// Whether this analysis is of a GitHub Actions workflow.
+    pub fn is_workflow(&self) -> bool {
+        gha::is_workflow_path(Path::new(&self.set.file(self.set.root.file).rel_path))
     }
 
     /// The resolution context, to read values and describe provenance.
@@ -204,21 +248,44 @@ pub fn check(fs: &dyn Fs, roots: &[PathBuf], options: &Options) -> Outcome {
     let mut timings = Timings::new(options.clock);
     let mut seen = std::collections::HashSet::new();
     for root in roots {
+        let workflow = gha::is_workflow_path(root);
         let loaded = timings.time(
             || format!("load {}", root.display()),
-            || load::load(fs, root, options.project_root.as_deref(), &options.limits),
+            || {
+                if workflow {
+                    gha::load(fs, root, options.project_root.as_deref(), &options.limits).map(Err)
+                } else {
+                    load::load(fs, root, options.project_root.as_deref(), &options.limits).map(Ok)
+                }
+            },
         );
-        let set = match loaded {
+        let loaded = match loaded {
             Ok(set) => set,
             Err(e) => {
                 errors.push(e);
                 continue;
             }
         };
-        let config = match load_config(fs, options.config.as_deref(), &set.project_root) {
+        let project_root = match &loaded {
+            Ok(set) => set.project_root.clone(),
+            Err(w) => w.set.project_root.clone(),
+        };
+        let config = match load_config(fs, options.config.as_deref(), &project_root) {
             Ok(c) => c,
             Err(e) => {
                 errors.push(e);
+                continue;
+            }
+        };
+        let set = match loaded {
+            Ok(set) => set,
+            Err(workflow) => {
+                let idx = analyses.len();
+                let mut diags = Vec::new();
+                let analysis =
+                    Analysis::workflow(fs, workflow, &config.variables, &mut diags, &mut timings);
+                push_findings(&analysis, &config, diags, idx, &mut seen, &mut diagnostics);
+                analyses.push(analysis);
                 continue;
             }
         };
@@ -231,15 +298,7 @@ pub fn check(fs: &dyn Fs, roots: &[PathBuf], options: &Options) -> Outcome {
             &mut diags,
             &mut timings,
         );
-        let diags = suppress::apply(&analysis.set, diags);
-        let diags = config.filter(diags, |d| analysis.set.file(d.file).rel_path.clone());
-        for d in diags {
-            // A file included by several roots is reported once.
-            let file = &analysis.set.file(d.file).path;
-            if seen.insert((file.clone(), d.span, d.rule, d.message.clone())) {
-                diagnostics.push((idx, d));
-            }
-        }
+        push_findings(&analysis, &config, diags, idx, &mut seen, &mut diagnostics);
         analyses.push(analysis);
     }
     diagnostics.sort_by(|(a, x), (b, y)| {
@@ -252,6 +311,26 @@ pub fn check(fs: &dyn Fs, roots: &[PathBuf], options: &Options) -> Outcome {
         diagnostics,
         errors,
         timings: timings.stages,
+    }
+}
+
+/// The findings of one analysis after suppression comments and `cachelint.toml`; a file
+/// checked for several roots is reported once.
+fn push_findings(
+    analysis: &Analysis,
+    config: &config::Config,
+    diags: Vec<Diagnostic>,
+    idx: usize,
+    seen: &mut std::collections::HashSet<(PathBuf, source::Span, diagnostic::RuleId, String)>,
+    diagnostics: &mut Vec<(usize, Diagnostic)>,
+) {
+    let diags = suppress::apply(&analysis.set, diags);
+    let diags = config.filter(diags, |d| analysis.set.file(d.file).rel_path.clone());
+    for d in diags {
+        let file = &analysis.set.file(d.file).path;
+        if seen.insert((file.clone(), d.span, d.rule, d.message.clone())) {
+            diagnostics.push((idx, d));
+        }
     }
 }
 

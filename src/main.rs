@@ -336,12 +336,20 @@ fn print_out(text: &str) -> ExitCode {
 }
 
 /// The root files a command names: each path (a directory for its `.gitlab-ci.yml`), or the
-/// repository's `.gitlab-ci.yml` when none is given.
+/// repository's `.gitlab-ci.yml` when none is given (for `check`, and its GitHub Actions
+/// workflows).
 fn roots(fs: &dyn Fs, paths: Vec<PathBuf>, command: &str) -> Result<Vec<PathBuf>, String> {
     if !paths.is_empty() {
         return Ok(paths.iter().map(|p| cachelint::root_file(fs, p)).collect());
     }
     let default = cachelint::default_root(fs).map_err(|e| e.to_string())?;
+    if command == "check" {
+        // `check` also takes the repository's GitHub Actions workflows.
+        let all = cachelint::default_roots(fs).map_err(|e| e.to_string())?;
+        if !all.is_empty() {
+            return Ok(all);
+        }
+    }
     if fs.kind(&default).is_none() {
         return Err(format!(
             "no {} here; give the configuration's path: cachelint {command} PATH",
