@@ -141,13 +141,16 @@ impl Analysis {
     fn workflow(
         fs: &dyn Fs,
         loaded: gha::Loaded,
+        repo_files: &mut HashMap<PathBuf, Option<Vec<String>>>,
         assumed: &HashMap<String, String>,
         diags: &mut Vec<Diagnostic>,
         timings: &mut Timings,
     ) -> Analysis {
         let mut loaded = loaded;
         diags.append(&mut loaded.set.diagnostics);
-        let files = gha::repository_files(fs, &loaded.set.project_root);
+        let files = repo_files
+            .entry(loaded.set.project_root.clone())
+            .or_insert_with(|| gha::repository_files(fs, &loaded.set.project_root));
         diags.extend(timings.time(
             || "workflow rules".into(),
             || gha::check(&loaded, files.as_deref()),
@@ -247,6 +250,8 @@ pub fn check(fs: &dyn Fs, roots: &[PathBuf], options: &Options) -> Outcome {
     let mut diagnostics = Vec::new();
     let mut timings = Timings::new(options.clock);
     let mut seen = std::collections::HashSet::new();
+    // The repository's files, listed once per project for `hashFiles`.
+    let mut repo_files = HashMap::new();
     for root in roots {
         let workflow = gha::is_workflow_path(root);
         let loaded = timings.time(
@@ -283,7 +288,14 @@ pub fn check(fs: &dyn Fs, roots: &[PathBuf], options: &Options) -> Outcome {
                 let idx = analyses.len();
                 let mut diags = Vec::new();
                 let analysis =
-                    Analysis::workflow(fs, workflow, &config.variables, &mut diags, &mut timings);
+                    Analysis::workflow(
+                    fs,
+                    workflow,
+                    &mut repo_files,
+                    &config.variables,
+                    &mut diags,
+                    &mut timings,
+                );
                 push_findings(&analysis, &config, diags, idx, &mut seen, &mut diagnostics);
                 analyses.push(analysis);
                 continue;

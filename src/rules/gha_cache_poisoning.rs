@@ -45,8 +45,10 @@ fn publishes(
     }
     // A release workflow: it runs only for releases and tags (or by hand). A workflow that also
     // runs for branches and pull requests publishes only from the jobs that do.
+    // The workflow's own triggers: a reusable workflow called by a release workflow runs in
+    // the caller's tag run, but its jobs are not the caller's publishing jobs.
     let file = cx.workflows[w].file;
-    let triggers = cx.triggers(w);
+    let triggers: Vec<&crate::gha::model::Trigger> = cx.workflows[w].triggers.iter().collect();
     let release_only = triggers.iter().all(|t| {
         t.name == "release"
             || (t.name == "push" && t.tags_only)
