@@ -287,8 +287,7 @@ pub fn check(fs: &dyn Fs, roots: &[PathBuf], options: &Options) -> Outcome {
             Err(workflow) => {
                 let idx = analyses.len();
                 let mut diags = Vec::new();
-                let analysis =
-                    Analysis::workflow(
+                let analysis = Analysis::workflow(
                     fs,
                     workflow,
                     &mut repo_files,

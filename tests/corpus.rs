@@ -99,7 +99,12 @@ fn gha_corpus_findings() {
     use cachelint::fs::Memory;
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/gha");
     let mut repos: Vec<PathBuf> = std::fs::read_dir(&corpus)
-        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_default();
     repos.sort();
     assert!(repos.len() >= 10, "GitHub Actions corpus not found");

@@ -67,7 +67,7 @@ impl WorkflowRule for GhaRestoreKeysCrossEnv {
                             "this restore key drops {dropped}, which the key of `{path}` has: on a miss it restores a `{path}` built for another one"
                         ),
                     )
-                    .label(format!("no {dropped}"))
+                    .label(format!("drops {dropped}"))
                     .with_label(c.step_ref.file, key.span, "the key")
                     .job(job.id.clone())
                     .help(format!("keep {dropped} in every restore key (restore keys are prefixes: keep the key's start up to the part that may differ)")),
