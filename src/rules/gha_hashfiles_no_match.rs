@@ -115,12 +115,16 @@ impl WorkflowRule for GhaHashfilesNoMatch {
 }
 
 /// Whether the job checks out this repository, as is, into the workspace before step `step`
-/// (otherwise the workspace's files are not the repository's).
+/// (otherwise the workspace's files are not the repository's). With `submodules:`, the
+/// submodules' files are in the workspace but not in the repository's file list.
 fn checked_out(job: &crate::gha::model::Job, step: usize) -> bool {
     let mut plain = false;
     for s in job.steps.iter().take(step) {
         if s.uses("actions/checkout") {
-            if s.input("path").is_some() || s.input("repository").is_some() {
+            let submodules = s
+                .input("submodules")
+                .is_some_and(|i| !i.value.text.trim().eq_ignore_ascii_case("false"));
+            if s.input("path").is_some() || s.input("repository").is_some() || submodules {
                 return false;
             }
             plain = true;
