@@ -9,6 +9,7 @@
 
 pub mod cache;
 pub mod expr;
+pub mod gitindex;
 pub mod hashfiles;
 pub mod model;
 pub mod runtime;
@@ -192,13 +193,32 @@ fn composite_steps(doc: &Doc, text: &str, file: FileId) -> Vec<Step> {
     }
 }
 
+/// The largest git index read.
+const INDEX_BYTES: u64 = 256 * 1024 * 1024;
+
 /// The repository's files, for `hashFiles`: only when the project is a git repository (a
-/// `.git` at its root), else `None` and `hashFiles` results are unknown.
+/// `.git` at its root), else `None` and `hashFiles` results are unknown. The files git
+/// tracks, staged ones included (`.git/index`), which is what a run checks out; when the index
+/// cannot be read (a worktree whose `.git` is a file, an unknown format), every file of the
+/// working tree.
 pub fn repository_files(fs: &dyn Fs, root: &Path) -> Option<Vec<String>> {
     if git_root(fs, root) != root || fs.kind(&root.join(".git")).is_none() {
         return None;
     }
     let project = Project::new(fs, root.to_path_buf());
+    if let Ok(index) = project.read(&root.join(".git").join("index"), INDEX_BYTES) {
+        let sha256 = project
+            .read(&root.join(".git").join("config"), 1024 * 1024)
+            .is_ok_and(|c| {
+                String::from_utf8_lossy(&c)
+                    .to_ascii_lowercase()
+                    .replace([' ', '\t'], "")
+                    .contains("objectformat=sha256")
+            });
+        if let Some(paths) = gitindex::paths(&index, if sha256 { 32 } else { 20 }) {
+            return Some(paths);
+        }
+    }
     Some(project.files().to_vec())
 }
 

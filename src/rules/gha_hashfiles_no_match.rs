@@ -92,7 +92,7 @@ impl WorkflowRule for GhaHashfilesNoMatch {
                     }
                     let shown = patterns
                         .iter()
-                        .map(|p| format!("`{p}`"))
+                        .map(|p| format!("'{p}'"))
                         .collect::<Vec<_>>()
                         .join(", ");
                     out.push(
@@ -147,10 +147,13 @@ fn generated(job: &crate::gha::model::Job, step: usize, patterns: &[String]) -> 
     job.steps.iter().take(step).any(|s| {
         if s.uses.is_some() && s.run.is_none() && !s.in_action {
             // An action that is not a checkout may write files (a generator, a download).
-            return !(s.uses("actions/checkout")
-                || s.uses
-                    .as_ref()
-                    .is_some_and(|u| u.action.starts_with("actions/setup-")));
+            // Checking out, setting up a runtime and restoring caches write no repository file.
+            let harmless = s.uses.as_ref().is_some_and(|u| {
+                u.action == "actions/checkout"
+                    || u.action.starts_with("actions/setup-")
+                    || u.action.starts_with("actions/cache")
+            });
+            return !harmless;
         }
         let text = s.run.as_deref().unwrap_or("");
         names.iter().any(|n| {
