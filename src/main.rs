@@ -9,7 +9,7 @@ use cachelint::rules::registry;
 use cachelint::util::suggest::did_you_mean;
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -335,6 +335,18 @@ fn print_out(text: &str) -> ExitCode {
     }
 }
 
+/// `show` and `graph` read GitLab CI configurations only.
+fn refuse_workflow(root: &Path, command: &str) -> Option<ExitCode> {
+    cachelint::gha::is_workflow_path(root).then(|| {
+        eprintln!(
+            "cachelint: {}: a GitHub Actions workflow; `cachelint {command}` reads GitLab CI configurations (check it with `cachelint check {}`)",
+            root.display(),
+            root.display()
+        );
+        ExitCode::from(2)
+    })
+}
+
 /// The root files a command names: each path (a directory for its `.gitlab-ci.yml`), or the
 /// repository's `.gitlab-ci.yml` when none is given (for `check`, and its GitHub Actions
 /// workflows).
@@ -377,6 +389,9 @@ fn run_show(
             return ExitCode::from(2);
         }
     };
+    if let Some(code) = refuse_workflow(&root, "show") {
+        return code;
+    }
     let mut diags = Vec::new();
     let analysis = match cachelint::analyze(&Disk, &root, &options, &mut diags) {
         Ok(a) => a,
@@ -429,6 +444,9 @@ fn run_graph(
             return ExitCode::from(2);
         }
     };
+    if let Some(code) = refuse_workflow(&root, "graph") {
+        return code;
+    }
     // The whole check, so that the findings are the ones `check` reports (suppressions and
     // cachelint.toml applied).
     let outcome = cachelint::check(&Disk, std::slice::from_ref(&root), &options);
