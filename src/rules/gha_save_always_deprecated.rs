@@ -30,8 +30,8 @@ impl WorkflowRule for GhaSaveAlwaysDeprecated {
                     RULE,
                     c.step_ref.file,
                     input.key_span,
-                    "`save-always` is deprecated: it does not work as intended (the post step \
-                     can still skip the save) and will be removed",
+                    "`save-always` is deprecated: actions/cache says it does not work as intended \
+                     and will be removed; use `actions/cache/restore` and `actions/cache/save`",
                 )
                 .label("deprecated input")
                 .job(cx.job(c).id.clone())
