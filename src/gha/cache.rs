@@ -104,15 +104,26 @@ fn restore_keys(i: Option<&Input>) -> Vec<Template> {
     for c in &i.value.comps {
         match &c.part {
             super::expr::Part::Lit(s) => {
+                // Each line's own bytes when the literal is written as is in the file.
+                let exact = c.span.len() as usize == s.len();
+                let mut off = 0;
                 let mut pieces = s.split('\n').peekable();
                 while let Some(p) = pieces.next() {
-                    if !p.is_empty() {
+                    let (lead, body) = (p.len() - p.trim_start().len(), p.trim());
+                    if !body.is_empty() {
                         text.push_str(p);
+                        let span = if exact {
+                            let start = c.span.start + (off + lead) as u32;
+                            Span::new(start, start + body.len() as u32)
+                        } else {
+                            c.span
+                        };
                         cur.push(super::expr::Component {
                             part: super::expr::Part::Lit(p.to_string()),
-                            span: c.span,
+                            span,
                         });
                     }
+                    off += p.len() + 1;
                     if pieces.peek().is_some() {
                         flush(&mut cur, &mut text, &mut out);
                     }
