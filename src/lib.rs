@@ -204,9 +204,14 @@ impl Outcome {
     pub fn max_severity(&self) -> Option<Severity> {
         self.diagnostics.iter().map(|(_, d)| d.severity).max()
     }
-    /// How many files were checked.
+    /// How many files were checked (a file several roots read counts once).
     pub fn files(&self) -> usize {
-        self.analyses.iter().map(|a| a.set.files.len()).sum()
+        let paths: std::collections::HashSet<&Path> = self
+            .analyses
+            .iter()
+            .flat_map(|a| a.set.files.iter().map(|f| f.path.as_path()))
+            .collect();
+        paths.len()
     }
 }
 

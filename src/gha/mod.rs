@@ -111,9 +111,37 @@ pub fn load(
         }
         next += 1;
     }
+    // The repository's other workflows share its cache: loaded to compare keys with.
+    let others: Vec<PathBuf> = discover(fs, &set.project_root);
+    for path in others.iter().take(MAX_OTHERS) {
+        let Some(rel) = project.relative(path) else {
+            continue;
+        };
+        if set.files.iter().any(|f| f.rel_path == rel) {
+            continue;
+        }
+        let Some(id) = loader.open_other(&mut set, &rel) else {
+            continue;
+        };
+        let text = set.file(id).text.clone();
+        let Some(mut w) = model::workflow(set.doc(id), &text) else {
+            continue;
+        };
+        w.own = false;
+        for job in &mut w.jobs {
+            let steps = std::mem::take(&mut job.steps);
+            let mut expanded = Vec::new();
+            loader.expand_steps(&mut set, steps, &mut expanded, 0);
+            job.steps = expanded;
+        }
+        workflows.push(w);
+    }
     set.root.includes.extend(loader.includes);
     Ok(Loaded { set, workflows })
 }
+
+/// The most other workflows of the repository loaded beside the one checked.
+const MAX_OTHERS: usize = 64;
 
 struct Follow<'p, 'f> {
     project: &'p Project<'f>,
@@ -139,6 +167,24 @@ impl Follow<'_, '_> {
         self.includes.push(Expansion {
             file: id,
             site: Some((from, span)),
+            includes: Vec::new(),
+        });
+        Some(id)
+    }
+
+    /// Another workflow of the repository (not included by the one checked).
+    fn open_other(&mut self, set: &mut FileSet, rel: &str) -> Option<FileId> {
+        let (path, rel) = self.project.locate(rel).ok()?;
+        let bytes = self.project.read(&path, LOCAL_BYTES).ok()?;
+        let text: std::sync::Arc<str> = String::from_utf8(bytes).ok()?.into();
+        let id = FileId(set.files.len() as u32);
+        // Its own check reports its YAML problems.
+        let parsed = yaml::parse_file(id, text.clone(), self.limits);
+        set.files.push(SourceFile::new(path, rel, text));
+        set.docs.push(parsed.doc);
+        self.includes.push(Expansion {
+            file: id,
+            site: None,
             includes: Vec::new(),
         });
         Some(id)
@@ -257,6 +303,13 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The caches of the workflows checked (not of the repository's other workflows).
+    pub fn own_caches(&self) -> impl Iterator<Item = &cache::Cache<'a>> {
+        self.caches
+            .iter()
+            .filter(|c| self.workflows[c.workflow].own)
+    }
+
     pub fn job(&self, c: &cache::Cache<'_>) -> &'a Job {
         &self.workflows[c.workflow].jobs[c.job]
     }
@@ -358,6 +411,25 @@ pub fn is_version_output(p: &[String]) -> bool {
         [e, n] if e == "env" => n == "pythonlocation",
         _ => false,
     }
+}
+
+/// A key as comparable text: literal text, references and `hashFiles` patterns.
+pub fn key_text(parts: &[Component]) -> String {
+    parts
+        .iter()
+        .map(|c| match &c.part {
+            Part::Lit(s) => s.trim().to_string(),
+            Part::Ctx(p) => format!("${{{{{}}}}}", p.join(".")),
+            Part::HashFiles(a) => format!(
+                "${{{{hashfiles({})}}}}",
+                a.iter()
+                    .map(|x| x.clone().unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            Part::Other(s) => format!("${{{{{s}}}}}"),
+        })
+        .collect()
 }
 
 /// The text of a path as GitHub's runner sees it for comparison: `$HOME`, `${{ env.HOME }}`

@@ -158,6 +158,9 @@ pub struct Workflow {
     pub jobs: Vec<Job>,
     /// Called by another workflow of the repository: its callers' triggers apply.
     pub called_by: Vec<usize>,
+    /// The workflow checked (the root, or one it calls); `false` for the repository's other
+    /// workflows, loaded to compare with (their findings belong to their own check).
+    pub own: bool,
 }
 
 impl Workflow {
@@ -525,5 +528,6 @@ pub fn workflow(doc: &Doc, source: &str) -> Option<Workflow> {
         env: env_of(doc, source, get(doc, root, "env").map(|e| e.1)),
         jobs,
         called_by: Vec::new(),
+        own: true,
     })
 }

@@ -4,9 +4,9 @@
 //! branch's scope. After zizmor's `cache-poisoning` audit (docs/semantics.md).
 
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
-use crate::gha::cache::Kind;
+use crate::gha::cache::{Cache, Kind};
 use crate::gha::model::Job;
-use crate::gha::{Context, WorkflowRule};
+use crate::gha::{Context, WorkflowRule, key_text};
 
 pub const RULE: RuleId = RuleId::declare(&RuleDecl {
     name: "gha-cache-poisoning",
@@ -80,13 +80,44 @@ fn checks_out_head(job: &Job) -> bool {
     })
 }
 
+/// A cache saved by a `pull_request_target` job that checks out the pull request's head, whose
+/// key the publishing cache `c` restores: the same setup action's cache (its key is made of the
+/// same inputs), the same key, or a key that starts with one of `c`'s restore keys.
+fn writers<'c>(cx: &'c Context<'_>, c: &Cache<'_>) -> Option<&'c Cache<'c>> {
+    let text = |x: &Cache<'_>, t| key_text(&cx.key_parts(x, t));
+    let key = c.key.map(|k| text(c, k));
+    let prefixes: Vec<String> = c.restore_keys.iter().map(|r| text(c, r)).collect();
+    cx.caches.iter().find(|w| {
+        if !w.saves
+            || !cx
+                .triggers(w.workflow)
+                .iter()
+                .any(|t| t.name == "pull_request_target")
+            || !checks_out_head(cx.job(w))
+        {
+            return false;
+        }
+        match (c.kind, w.kind) {
+            (Kind::Setup(a), Kind::Setup(b)) => a == b,
+            (Kind::Setup(_), _) | (_, Kind::Setup(_)) => false,
+            _ => w.key.is_some_and(|wk| {
+                let wk = text(w, wk);
+                key.as_deref() == Some(wk.as_str())
+                    || prefixes
+                        .iter()
+                        .any(|p| !p.is_empty() && !p.contains("${{") && wk.starts_with(p.as_str()))
+            }),
+        }
+    })
+}
+
 impl WorkflowRule for GhaCachePoisoning {
     fn id(&self) -> RuleId {
         RULE
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for c in &cx.caches {
+        for c in cx.own_caches() {
             let job = cx.job(c);
             let what = match c.kind {
                 Kind::Setup(a) => format!("{a}'s cache"),
@@ -95,8 +126,7 @@ impl WorkflowRule for GhaCachePoisoning {
             if c.restores
                 && let Some((file, span, why)) = publishes(cx, c.workflow, job)
             {
-                out.push(
-                    Diagnostic::new(
+                let mut d = Diagnostic::new(
                         RULE,
                         c.step_ref.file,
                         c.on_span,
@@ -107,8 +137,16 @@ impl WorkflowRule for GhaCachePoisoning {
                     .label("restores a cache")
                     .with_label(file, span, "publishes")
                     .job(job.id.clone())
-                    .help("do not restore caches in jobs that publish: turn the cache off here (or use `lookup-only`) and build the release from a clean state"),
-                );
+                    .help("do not restore caches in jobs that publish: turn the cache off here (or use `lookup-only`) and build the release from a clean state");
+                // Beyond the trigger: a job that pull requests control saves what this restores.
+                if let Some(w) = writers(cx, c) {
+                    d = d.with_label(
+                        w.step_ref.file,
+                        w.on_span,
+                        "a `pull_request_target` job that runs the pull request's code saves the same key here",
+                    );
+                }
+                out.push(d);
                 continue;
             }
             let prt = cx

@@ -26,7 +26,7 @@ impl WorkflowRule for GhaDoubleCache {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for setup in &cx.caches {
+        for setup in cx.own_caches() {
             let Kind::Setup(action) = setup.kind else {
                 continue;
             };

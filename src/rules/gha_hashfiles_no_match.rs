@@ -25,7 +25,7 @@ impl WorkflowRule for GhaHashfilesNoMatch {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let mut seen = std::collections::HashSet::new();
-        for c in &cx.caches {
+        for c in cx.own_caches() {
             if matches!(c.kind, Kind::Setup(_)) {
                 continue;
             }

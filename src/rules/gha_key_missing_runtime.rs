@@ -22,7 +22,7 @@ impl WorkflowRule for GhaKeyMissingRuntime {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for c in &cx.caches {
+        for c in cx.own_caches() {
             if matches!(c.kind, Kind::Setup(_)) || !c.saves {
                 continue;
             }

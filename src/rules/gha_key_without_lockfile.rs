@@ -36,7 +36,7 @@ impl WorkflowRule for GhaKeyWithoutLockfile {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for c in &cx.caches {
+        for c in cx.own_caches() {
             if !matches!(c.kind, Kind::Cache | Kind::Save) {
                 continue;
             }

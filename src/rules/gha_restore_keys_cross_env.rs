@@ -22,7 +22,7 @@ impl WorkflowRule for GhaRestoreKeysCrossEnv {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for c in &cx.caches {
+        for c in cx.own_caches() {
             if matches!(c.kind, Kind::Setup(_)) || !c.restores || c.restore_keys.is_empty() {
                 continue;
             }

@@ -6,8 +6,7 @@
 
 use crate::diagnostic::{Category, Diagnostic, RuleDecl, RuleId, Severity};
 use crate::gha::cache::{Cache, Kind};
-use crate::gha::expr::Part;
-use crate::gha::{Context, WorkflowRule, is_opaque};
+use crate::gha::{Context, WorkflowRule, is_opaque, key_text};
 
 pub const RULE: RuleId = RuleId::declare(&RuleDecl {
     name: "gha-same-key-different-path",
@@ -18,25 +17,6 @@ pub const RULE: RuleId = RuleId::declare(&RuleDecl {
 });
 
 pub struct GhaSameKeyDifferentPath;
-
-/// A key as comparable text: literal text, references and `hashFiles` patterns.
-fn key_text(parts: &[crate::gha::expr::Component]) -> String {
-    parts
-        .iter()
-        .map(|c| match &c.part {
-            Part::Lit(s) => s.trim().to_string(),
-            Part::Ctx(p) => format!("${{{{{}}}}}", p.join(".")),
-            Part::HashFiles(a) => format!(
-                "${{{{hashfiles({})}}}}",
-                a.iter()
-                    .map(|x| x.clone().unwrap_or_default())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-            Part::Other(s) => format!("${{{{{s}}}}}"),
-        })
-        .collect()
-}
 
 impl WorkflowRule for GhaSameKeyDifferentPath {
     fn id(&self) -> RuleId {
@@ -78,6 +58,19 @@ impl WorkflowRule for GhaSameKeyDifferentPath {
                 let windows = cx.job(a).oses.windows || cx.job(b).oses.windows;
                 let cross_differs = windows && a.cross_os != b.cross_os;
                 if !paths_differ && !cross_differs {
+                    continue;
+                }
+                // Reported once, at the later step of the pair (by file and position); when it
+                // is in another workflow of the repository, that workflow's check reports it.
+                let pos = |c: &Cache<'_>| {
+                    (
+                        cx.set.file(c.step_ref.file).rel_path.clone(),
+                        c.step_ref.span.start,
+                    )
+                };
+                let (a, b): (&Cache<'_>, &Cache<'_>) =
+                    if pos(a) <= pos(b) { (a, b) } else { (b, a) };
+                if !cx.workflows[b.workflow].own {
                     continue;
                 }
                 if !reported.insert((b.workflow, b.job, b.step)) {

@@ -21,7 +21,7 @@ impl WorkflowRule for GhaSaveAlwaysDeprecated {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for c in cx.caches.iter().filter(|c| c.kind == Kind::Cache) {
+        for c in cx.own_caches().filter(|c| c.kind == Kind::Cache) {
             let Some(input) = c.step_ref.input("save-always") else {
                 continue;
             };
