@@ -291,6 +291,9 @@ impl<'a> Parser<'a> {
     }
 
     fn unary(&mut self, depth: u32) -> Option<Expr> {
+        if depth > 32 {
+            return None;
+        }
         let start = self.i;
         if self.eat("!") {
             self.unary(depth + 1)?;

@@ -54,8 +54,10 @@ pub fn discover(fs: &dyn Fs, root: &Path) -> Vec<PathBuf> {
 
 /// The largest local action or called workflow read.
 const LOCAL_BYTES: u64 = 1024 * 1024;
-/// How deep local actions and called workflows are followed.
+/// How deep local actions are followed.
 const MAX_DEPTH: usize = 8;
+/// The most workflows a check reads through calls (the root included).
+const MAX_CALLED: usize = 64;
 
 /// A loaded workflow: its files and the models of the workflows among them.
 pub struct Loaded {
@@ -86,7 +88,6 @@ pub fn load(
     };
     let mut next = 0;
     while next < workflows.len() {
-        let depth = workflows[next].called_by.len().min(MAX_DEPTH);
         for j in 0..workflows[next].jobs.len() {
             // Composite actions: their steps replace the `uses: ./path` step's place.
             let steps = std::mem::take(&mut workflows[next].jobs[j].steps);
@@ -96,17 +97,28 @@ pub fn load(
             let Some((called, span)) = workflows[next].jobs[j].calls.clone() else {
                 continue;
             };
-            if depth >= MAX_DEPTH || !called.starts_with("./") {
+            if !called.starts_with("./") {
                 continue;
             }
             let file = workflows[next].jobs[j].file;
-            if let Some(id) = loader.open(&mut set, &called, file, span) {
-                let text = set.file(id).text.clone();
-                if let Some(mut w) = model::workflow(set.doc(id), &text) {
-                    w.called_by = workflows[next].called_by.clone();
+            let Some(id) = loader.open(&mut set, &called, file, span) else {
+                continue;
+            };
+            // A workflow called from several places (or in a cycle) is modelled once, with
+            // every caller.
+            if let Some(w) = workflows.iter_mut().find(|w| w.file == id) {
+                if !w.called_by.contains(&next) {
                     w.called_by.push(next);
-                    workflows.push(w);
                 }
+                continue;
+            }
+            if workflows.len() >= MAX_CALLED {
+                continue;
+            }
+            let text = set.file(id).text.clone();
+            if let Some(mut w) = model::workflow(set.doc(id), &text) {
+                w.called_by.push(next);
+                workflows.push(w);
             }
         }
         next += 1;
@@ -314,13 +326,21 @@ impl<'a> Context<'a> {
         &self.workflows[c.workflow].jobs[c.job]
     }
 
-    /// The triggers of a workflow, its callers' included.
+    /// The triggers of a workflow, its callers' (and theirs) included.
     pub fn triggers(&self, w: usize) -> Vec<&'a model::Trigger> {
-        let wf = &self.workflows[w];
-        let mut out: Vec<&model::Trigger> = wf.triggers.iter().collect();
-        for &c in &wf.called_by {
-            if let Some(caller) = self.workflows.get(c) {
-                out.extend(caller.triggers.iter());
+        let mut out: Vec<&model::Trigger> = Vec::new();
+        let mut seen = vec![w];
+        let mut todo = vec![w];
+        while let Some(i) = todo.pop() {
+            let Some(wf) = self.workflows.get(i) else {
+                continue;
+            };
+            out.extend(wf.triggers.iter());
+            for &c in &wf.called_by {
+                if !seen.contains(&c) {
+                    seen.push(c);
+                    todo.push(c);
+                }
             }
         }
         out

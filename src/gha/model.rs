@@ -156,7 +156,7 @@ pub struct Workflow {
     pub triggers: Vec<Trigger>,
     pub env: Vec<Env>,
     pub jobs: Vec<Job>,
-    /// Called by another workflow of the repository: its callers' triggers apply.
+    /// The workflows (indices) that call this one: their triggers apply.
     pub called_by: Vec<usize>,
     /// The workflow checked (the root, or one it calls); `false` for the repository's other
     /// workflows, loaded to compare with (their findings belong to their own check).
