@@ -165,7 +165,9 @@ impl Analysis {
 
     /// Whether this analysis is of a GitHub Actions workflow.
     pub fn is_workflow(&self) -> bool {
-        gha::is_workflow_path(Path::new(&self.set.file(self.set.root.file).rel_path))
+        let root = self.set.file(self.set.root.file);
+        gha::is_workflow_path(Path::new(&root.rel_path))
+            || (!root.rel_path.starts_with(".gitlab-ci") && gha::looks_like_workflow(&root.text))
     }
 
     /// The resolution context, to read values and describe provenance.
@@ -258,7 +260,7 @@ pub fn check(fs: &dyn Fs, roots: &[PathBuf], options: &Options) -> Outcome {
     // The repository's files, listed once per project for `hashFiles`.
     let mut repo_files = HashMap::new();
     for root in roots {
-        let workflow = gha::is_workflow_path(root);
+        let workflow = gha::is_workflow_root(fs, root);
         let loaded = timings.time(
             || format!("load {}", root.display()),
             || {

@@ -337,7 +337,7 @@ fn print_out(text: &str) -> ExitCode {
 
 /// `show` and `graph` read GitLab CI configurations only.
 fn refuse_workflow(root: &Path, command: &str) -> Option<ExitCode> {
-    cachelint::gha::is_workflow_path(root).then(|| {
+    cachelint::gha::is_workflow_root(&Disk, root).then(|| {
         eprintln!(
             "cachelint: {}: a GitHub Actions workflow; `cachelint {command}` reads GitLab CI configurations (check it with `cachelint check {}`)",
             root.display(),

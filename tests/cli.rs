@@ -344,6 +344,14 @@ fn workflows_are_found_and_taken_as_paths() {
     // The suppression comment names a rule that has nothing to suppress here: reported.
     let o = run(&["check", "--format", "concise", "--fail-on", "info"]);
     assert_eq!(code(&o), 1);
+    // A workflow outside .github/workflows/ (a copy, an example) is recognised by its keys.
+    std::fs::write(dir.join("example.yml"), workflow).expect("write");
+    let o = run(&["check", "--format", "concise", "example.yml"]);
+    assert!(
+        stdout(&o).starts_with("example.yml:11:11: info[gha-save-always-deprecated]"),
+        "{}",
+        stdout(&o)
+    );
     // `show` and `graph` read GitLab configurations only.
     let o = run(&["show", ".github/workflows/ci.yaml"]);
     assert_eq!(code(&o), 2);

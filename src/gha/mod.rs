@@ -37,6 +37,42 @@ pub fn is_workflow_path(path: &Path) -> bool {
     matches!(ext, Some("yml" | "yaml")) && dir == Some("workflows") && github == Some(".github")
 }
 
+/// Whether the text of a YAML file reads as a GitHub Actions workflow: top-level `on:` and
+/// `jobs:` keys (a GitLab configuration has neither as keywords; a job named `on` is unheard
+/// of). For a workflow given as a path outside `.github/workflows/`.
+pub fn looks_like_workflow(text: &str) -> bool {
+    let top = |key: &str| {
+        text.lines().any(|l| {
+            [key.to_string(), format!("\"{key}\""), format!("'{key}'")]
+                .iter()
+                .any(|k| {
+                    l.strip_prefix(k.as_str())
+                        .is_some_and(|r| r.trim_start().starts_with(':'))
+                })
+        })
+    };
+    top("on") && top("jobs")
+}
+
+/// Whether the root file at `path` is a workflow: under `.github/workflows/`, or another YAML
+/// file (not `.gitlab-ci.yml`) that reads as one ([`looks_like_workflow`]).
+pub fn is_workflow_root(fs: &dyn Fs, path: &Path) -> bool {
+    if is_workflow_path(path) {
+        return true;
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name.starts_with(".gitlab-ci") || !(name.ends_with(".yml") || name.ends_with(".yaml")) {
+        return false;
+    }
+    if fs.kind(path) != Some(Kind::File) || fs.size(path).is_none_or(|n| n > LOCAL_BYTES) {
+        return false;
+    }
+    fs.read(path)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .is_some_and(|t| looks_like_workflow(&t))
+}
+
 /// The workflow files of the repository at `root` (sorted).
 pub fn discover(fs: &dyn Fs, root: &Path) -> Vec<PathBuf> {
     let dir = root.join(".github").join("workflows");
@@ -483,4 +519,25 @@ pub fn check(loaded: &Loaded, files: Option<&[String]>) -> Vec<Diagnostic> {
         rule.check(&cx, &mut out);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflows_by_path_and_by_content() {
+        assert!(is_workflow_path(Path::new(".github/workflows/ci.yml")));
+        assert!(is_workflow_path(Path::new("/r/.github/workflows/x.yaml")));
+        assert!(!is_workflow_path(Path::new(".github/workflows/sub/ci.yml")));
+        assert!(!is_workflow_path(Path::new(".github/ci.yml")));
+        assert!(looks_like_workflow(
+            "name: x\non:\n  push:\njobs:\n  a: {}\n"
+        ));
+        assert!(looks_like_workflow("\"on\": push\njobs: {}\n"));
+        assert!(!looks_like_workflow(
+            "stages: [test]\njobs:\n  script: [x]\n"
+        ));
+        assert!(!looks_like_workflow("on_push:\n  x: 1\njobs: {}\n"));
+    }
 }
