@@ -99,6 +99,9 @@ pub struct Analysis {
     /// The values declared for variables defined outside the YAML (`[variables]` in
     /// cachelint.toml), which the rules expand with.
     pub assumed: HashMap<String, String>,
+    /// For a GitHub Actions workflow: files from this index on belong to the repository's other
+    /// workflows, read only to compare with; nothing is reported on them here.
+    pub others_from: Option<usize>,
 }
 
 impl Analysis {
@@ -133,6 +136,7 @@ impl Analysis {
             steps,
             pipeline,
             assumed: assumed.clone(),
+            others_from: None,
         }
     }
 
@@ -160,6 +164,7 @@ impl Analysis {
             steps: RefCell::new(Steps::default()),
             pipeline: Pipeline::default(),
             assumed: assumed.clone(),
+            others_from: Some(loaded.others_from),
         }
     }
 
@@ -344,7 +349,11 @@ fn push_findings(
 ) {
     let diags = suppress::apply(&analysis.set, diags);
     let diags = config.filter(diags, |d| analysis.set.file(d.file).rel_path.clone());
-    for d in diags {
+    let others_from = analysis.others_from.unwrap_or(usize::MAX);
+    for d in diags
+        .into_iter()
+        .filter(|d| (d.file.0 as usize) < others_from)
+    {
         let file = &analysis.set.file(d.file).path;
         if seen.insert((file.clone(), d.span, d.rule, d.message.clone())) {
             diagnostics.push((idx, d));

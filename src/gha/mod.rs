@@ -99,6 +99,9 @@ const MAX_CALLED: usize = 64;
 pub struct Loaded {
     pub set: FileSet,
     pub workflows: Vec<Workflow>,
+    /// Files from this index on were read only for the repository's other workflows (they and
+    /// the local actions only they use): their own checks report on them.
+    pub others_from: usize,
 }
 
 /// Loads the workflow at `root` and the local actions and workflows it uses.
@@ -160,6 +163,7 @@ pub fn load(
         next += 1;
     }
     // The repository's other workflows share its cache: loaded to compare keys with.
+    let others_from = set.files.len();
     let others: Vec<PathBuf> = discover(fs, &set.project_root);
     for path in others.iter().take(MAX_OTHERS) {
         let Some(rel) = project.relative(path) else {
@@ -185,7 +189,11 @@ pub fn load(
         workflows.push(w);
     }
     set.root.includes.extend(loader.includes);
-    Ok(Loaded { set, workflows })
+    Ok(Loaded {
+        set,
+        workflows,
+        others_from,
+    })
 }
 
 /// The most other workflows of the repository loaded beside the one checked.
