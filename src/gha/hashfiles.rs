@@ -46,8 +46,9 @@ pub fn outside(pattern: &str) -> Option<Outside> {
     None
 }
 
-/// The regex for one minimatch pattern (relative, `/`-separated) matched against a whole path.
-fn regex(pattern: &str) -> Option<Regex> {
+/// The regex for one minimatch pattern (relative, `/`-separated) matched against a whole path;
+/// `nocase` as on Windows runners.
+fn regex(pattern: &str, nocase: bool) -> Option<Regex> {
     let p = pattern.trim();
     let p = p.strip_prefix("./").unwrap_or(p);
     let segs: Vec<&str> = p
@@ -118,12 +119,16 @@ fn regex(pattern: &str) -> Option<Regex> {
     }
     // Implicit descendants: a matched directory matches every file below it.
     re.push_str("(?:/.*)?$");
-    Regex::new(&re).ok()
+    regex::RegexBuilder::new(&re)
+        .case_insensitive(nocase)
+        .build()
+        .ok()
 }
 
 /// The files (of `files`, repository paths) that `hashFiles(patterns...)` hashes. `None` when
-/// a pattern cannot be read (then the result is unknown).
-pub fn matches<'f>(patterns: &[String], files: &'f [String]) -> Option<Vec<&'f str>> {
+/// a pattern cannot be read (then the result is unknown). `nocase`: Windows runners match
+/// without case (`@actions/glob`: `nocase: IS_WINDOWS`).
+pub fn matches<'f>(patterns: &[String], files: &'f [String], nocase: bool) -> Option<Vec<&'f str>> {
     let mut include = Vec::new();
     let mut exclude = Vec::new();
     for arg in patterns {
@@ -137,8 +142,8 @@ pub fn matches<'f>(patterns: &[String], files: &'f [String]) -> Option<Vec<&'f s
                 continue;
             }
             match line.strip_prefix('!') {
-                Some(p) => exclude.push(regex(p)?),
-                None => include.push(regex(line)?),
+                Some(p) => exclude.push(regex(p, nocase)?),
+                None => include.push(regex(line, nocase)?),
             }
         }
     }
@@ -160,7 +165,7 @@ mod tests {
     fn m(p: &[&str], files: &[&str]) -> Vec<String> {
         let files: Vec<String> = files.iter().map(|s| s.to_string()).collect();
         let p: Vec<String> = p.iter().map(|s| s.to_string()).collect();
-        matches(&p, &files)
+        matches(&p, &files, false)
             .unwrap_or_default()
             .into_iter()
             .map(str::to_string)
@@ -186,6 +191,12 @@ mod tests {
         assert!(m(&["{a,b}/x"], &files).is_empty());
         assert_eq!(m(&["./src/*.rs"], &files), vec!["src/main.rs"]);
         assert_eq!(m(&["src/[mn]ain.rs"], &files), vec!["src/main.rs"]);
+        assert!(m(&["SRC/main.rs"], &files).is_empty());
+        let owned: Vec<String> = files.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            matches(&["SRC/main.rs".to_string()], &owned, true).map(|v| v.len()),
+            Some(1)
+        );
         assert_eq!(outside("../x"), Some(Outside::Parent));
         assert_eq!(outside("a/../../x"), Some(Outside::Parent));
         assert_eq!(outside("a/../x"), None);

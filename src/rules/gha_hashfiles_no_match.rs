@@ -84,7 +84,9 @@ impl WorkflowRule for GhaHashfilesNoMatch {
                     if !checked_out(job, c.step) || generated(job, c.step, &patterns) {
                         continue;
                     }
-                    let Some(matched) = hashfiles::matches(&patterns, files) else {
+                    // On a Windows runner the match ignores case: judged by the most lenient.
+                    let nocase = job.oses.windows || job.oses.unknown;
+                    let Some(matched) = hashfiles::matches(&patterns, files, nocase) else {
                         continue;
                     };
                     if !matched.is_empty() {
