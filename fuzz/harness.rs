@@ -10,6 +10,8 @@
 //! comment, so a seed reads as one YAML stream too. A file named `cachelint.toml` is the
 //! project's configuration. Bytes are inserted as they are (not necessarily UTF-8).
 //!
+//! A file under `.github/workflows/` is also a root, checked as a GitHub Actions workflow.
+//!
 //! [`run`] loads the project with its includes, resolves, models, runs the rules, renders every
 //! reporter and the `show` views, and checks cheap invariants; it panics when one fails.
 
@@ -149,7 +151,14 @@ pub fn run(data: &[u8]) -> Stats {
 /// [`run`], as `mode` says.
 pub fn run_with(data: &[u8], mode: Mode) -> Stats {
     let mut fs = Memory::new().with_cwd(PROJECT);
+    // Files under `.github/workflows/` are GitHub Actions workflows: roots of their own, in a
+    // git repository (so that `hashFiles` is evaluated).
+    let mut roots = vec![PathBuf::from(ROOT)];
     for (name, content) in decode(data) {
+        if name.starts_with(".github/workflows/") {
+            roots.push(PathBuf::from(&name));
+            fs.insert(".git/HEAD", "ref: refs/heads/main\n");
+        }
         fs.insert(&name, content);
     }
     let options = Options {
@@ -157,7 +166,7 @@ pub fn run_with(data: &[u8], mode: Mode) -> Stats {
         keep_effective: true,
         ..Default::default()
     };
-    let outcome = check(&fs, &[PathBuf::from(ROOT)], &options);
+    let outcome = check(&fs, &roots, &options);
     let mut stats = Stats::default();
 
     // Every finding points into its own file, on character boundaries.

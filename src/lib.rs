@@ -7,6 +7,7 @@
 pub mod config;
 pub mod diagnostic;
 pub mod fs;
+pub mod gha;
 pub mod graph;
 pub mod load;
 pub mod model;
@@ -38,6 +39,20 @@ use util::Clock;
 pub fn default_root(fs: &dyn Fs) -> std::io::Result<PathBuf> {
     let cwd = fs.current_dir()?;
     Ok(load::project::git_root(fs, &cwd).join(".gitlab-ci.yml"))
+}
+
+/// The files a run checks when it is given none: the repository's `.gitlab-ci.yml` (see
+/// [`default_root`]) when it exists, and its GitHub Actions workflows
+/// (`.github/workflows/*.yml|yaml`). Empty when there is neither.
+pub fn default_roots(fs: &dyn Fs) -> std::io::Result<Vec<PathBuf>> {
+    let gitlab = default_root(fs)?;
+    let top = gitlab.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut out = Vec::new();
+    if fs.kind(&gitlab).is_some() {
+        out.push(gitlab);
+    }
+    out.extend(gha::discover(fs, &top));
+    Ok(out)
 }
 
 /// What a run is given as a root: a directory stands for its `.gitlab-ci.yml`.
@@ -84,6 +99,9 @@ pub struct Analysis {
     /// The values declared for variables defined outside the YAML (`[variables]` in
     /// cachelint.toml), which the rules expand with.
     pub assumed: HashMap<String, String>,
+    /// For a GitHub Actions workflow: files from this index on belong to the repository's other
+    /// workflows, read only to compare with; nothing is reported on them here.
+    pub others_from: Option<usize>,
 }
 
 impl Analysis {
@@ -122,7 +140,43 @@ impl Analysis {
             steps,
             pipeline,
             assumed: assumed.clone(),
+            others_from: None,
         }
+    }
+
+    /// A GitHub Actions workflow: its files, no GitLab pipeline; the workflow rules' findings
+    /// go to `diags`.
+    fn workflow(
+        fs: &dyn Fs,
+        loaded: gha::Loaded,
+        repo_files: &mut HashMap<PathBuf, Option<Vec<String>>>,
+        assumed: &HashMap<String, String>,
+        diags: &mut Vec<Diagnostic>,
+        timings: &mut Timings,
+    ) -> Analysis {
+        let mut loaded = loaded;
+        diags.append(&mut loaded.set.diagnostics);
+        let files = repo_files
+            .entry(loaded.set.project_root.clone())
+            .or_insert_with(|| gha::repository_files(fs, &loaded.set.project_root));
+        diags.extend(timings.time(
+            || "workflow rules".into(),
+            || gha::check(&loaded, files.as_deref()),
+        ));
+        Analysis {
+            set: loaded.set,
+            steps: RefCell::new(Steps::default()),
+            pipeline: Pipeline::default(),
+            assumed: assumed.clone(),
+            others_from: Some(loaded.others_from),
+        }
+    }
+
+    /// Whether this analysis is of a GitHub Actions workflow.
+    pub fn is_workflow(&self) -> bool {
+        let root = self.set.file(self.set.root.file);
+        gha::is_workflow_path(Path::new(&root.rel_path))
+            || (!root.rel_path.starts_with(".gitlab-ci") && gha::looks_like_workflow(&root.text))
     }
 
     /// The resolution context, to read values and describe provenance.
@@ -161,9 +215,14 @@ impl Outcome {
     pub fn max_severity(&self) -> Option<Severity> {
         self.diagnostics.iter().map(|(_, d)| d.severity).max()
     }
-    /// How many files were checked.
+    /// How many files were checked (a file several roots read counts once).
     pub fn files(&self) -> usize {
-        self.analyses.iter().map(|a| a.set.files.len()).sum()
+        let paths: std::collections::HashSet<&Path> = self
+            .analyses
+            .iter()
+            .flat_map(|a| a.set.files.iter().map(|f| f.path.as_path()))
+            .collect();
+        paths.len()
     }
 }
 
@@ -214,6 +273,8 @@ pub fn check(fs: &dyn Fs, roots: &[PathBuf], options: &Options) -> Outcome {
     let mut diagnostics = Vec::new();
     let mut timings = Timings::new(options.clock);
     let mut seen = std::collections::HashSet::new();
+    // The repository's files, listed once per project for `hashFiles`.
+    let mut repo_files = HashMap::new();
     for root in roots {
         // The configuration first: `include:rules:if` is decided with its variables.
         let config = match load::project_root_of(fs, root, options.project_root.as_deref())
@@ -225,22 +286,46 @@ pub fn check(fs: &dyn Fs, roots: &[PathBuf], options: &Options) -> Outcome {
                 continue;
             }
         };
+        let workflow = gha::is_workflow_root(fs, root);
         let loaded = timings.time(
             || format!("load {}", root.display()),
             || {
-                load::load_with(
-                    fs,
-                    root,
-                    options.project_root.as_deref(),
-                    &options.limits,
-                    &config.variables,
-                )
+                if workflow {
+                    gha::load(fs, root, options.project_root.as_deref(), &options.limits).map(Err)
+                } else {
+                    load::load_with(
+                        fs,
+                        root,
+                        options.project_root.as_deref(),
+                        &options.limits,
+                        &config.variables,
+                    )
+                    .map(Ok)
+                }
             },
         );
-        let set = match loaded {
+        let loaded = match loaded {
             Ok(set) => set,
             Err(e) => {
                 errors.push(e);
+                continue;
+            }
+        };
+        let set = match loaded {
+            Ok(set) => set,
+            Err(workflow) => {
+                let idx = analyses.len();
+                let mut diags = Vec::new();
+                let analysis = Analysis::workflow(
+                    fs,
+                    workflow,
+                    &mut repo_files,
+                    &config.variables,
+                    &mut diags,
+                    &mut timings,
+                );
+                push_findings(&analysis, &config, diags, idx, &mut seen, &mut diagnostics);
+                analyses.push(analysis);
                 continue;
             }
         };
@@ -253,15 +338,7 @@ pub fn check(fs: &dyn Fs, roots: &[PathBuf], options: &Options) -> Outcome {
             &mut diags,
             &mut timings,
         );
-        let diags = suppress::apply(&analysis.set, diags);
-        let diags = config.filter(diags, |d| analysis.set.file(d.file).rel_path.clone());
-        for d in diags {
-            // A file included by several roots is reported once.
-            let file = &analysis.set.file(d.file).path;
-            if seen.insert((file.clone(), d.span, d.rule, d.message.clone())) {
-                diagnostics.push((idx, d));
-            }
-        }
+        push_findings(&analysis, &config, diags, idx, &mut seen, &mut diagnostics);
         analyses.push(analysis);
     }
     diagnostics.sort_by(|(a, x), (b, y)| {
@@ -274,6 +351,30 @@ pub fn check(fs: &dyn Fs, roots: &[PathBuf], options: &Options) -> Outcome {
         diagnostics,
         errors,
         timings: timings.stages,
+    }
+}
+
+/// The findings of one analysis after suppression comments and `cachelint.toml`; a file
+/// checked for several roots is reported once.
+fn push_findings(
+    analysis: &Analysis,
+    config: &config::Config,
+    diags: Vec<Diagnostic>,
+    idx: usize,
+    seen: &mut std::collections::HashSet<(PathBuf, source::Span, diagnostic::RuleId, String)>,
+    diagnostics: &mut Vec<(usize, Diagnostic)>,
+) {
+    let diags = suppress::apply(&analysis.set, diags);
+    let diags = config.filter(diags, |d| analysis.set.file(d.file).rel_path.clone());
+    let others_from = analysis.others_from.unwrap_or(usize::MAX);
+    for d in diags
+        .into_iter()
+        .filter(|d| (d.file.0 as usize) < others_from)
+    {
+        let file = &analysis.set.file(d.file).path;
+        if seen.insert((file.clone(), d.span, d.rule, d.message.clone())) {
+            diagnostics.push((idx, d));
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use cachelint::rules::registry;
 use cachelint::util::suggest::did_you_mean;
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -335,13 +335,33 @@ fn print_out(text: &str) -> ExitCode {
     }
 }
 
+/// `show` and `graph` read GitLab CI configurations only.
+fn refuse_workflow(root: &Path, command: &str) -> Option<ExitCode> {
+    cachelint::gha::is_workflow_root(&Disk, root).then(|| {
+        eprintln!(
+            "cachelint: {}: a GitHub Actions workflow; `cachelint {command}` reads GitLab CI configurations (check it with `cachelint check {}`)",
+            root.display(),
+            root.display()
+        );
+        ExitCode::from(2)
+    })
+}
+
 /// The root files a command names: each path (a directory for its `.gitlab-ci.yml`), or the
-/// repository's `.gitlab-ci.yml` when none is given.
+/// repository's `.gitlab-ci.yml` when none is given (for `check`, and its GitHub Actions
+/// workflows).
 fn roots(fs: &dyn Fs, paths: Vec<PathBuf>, command: &str) -> Result<Vec<PathBuf>, String> {
     if !paths.is_empty() {
         return Ok(paths.iter().map(|p| cachelint::root_file(fs, p)).collect());
     }
     let default = cachelint::default_root(fs).map_err(|e| e.to_string())?;
+    if command == "check" {
+        // `check` also takes the repository's GitHub Actions workflows.
+        let all = cachelint::default_roots(fs).map_err(|e| e.to_string())?;
+        if !all.is_empty() {
+            return Ok(all);
+        }
+    }
     if fs.kind(&default).is_none() {
         return Err(format!(
             "no {} here; give the configuration's path: cachelint {command} PATH",
@@ -369,6 +389,9 @@ fn run_show(
             return ExitCode::from(2);
         }
     };
+    if let Some(code) = refuse_workflow(&root, "show") {
+        return code;
+    }
     let mut diags = Vec::new();
     let analysis = match cachelint::analyze(&Disk, &root, &options, &mut diags) {
         Ok(a) => a,
@@ -421,6 +444,9 @@ fn run_graph(
             return ExitCode::from(2);
         }
     };
+    if let Some(code) = refuse_workflow(&root, "graph") {
+        return code;
+    }
     // The whole check, so that the findings are the ones `check` reports (suppressions and
     // cachelint.toml applied).
     let outcome = cachelint::check(&Disk, std::slice::from_ref(&root), &options);

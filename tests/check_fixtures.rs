@@ -17,7 +17,7 @@ fn cases() -> Vec<PathBuf> {
         .expect("fixtures directory")
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.join(".gitlab-ci.yml").is_file())
+        .filter(|p| p.join(".gitlab-ci.yml").is_file() || p.join(".github/workflows").is_dir())
         .collect();
     cases.sort();
     cases
@@ -77,7 +77,69 @@ fn main() {
     libtest_mimic::run(&args, trials).exit();
 }
 
+/// A fixture of GitHub Actions workflows: its workflows checked as a git repository (a
+/// `.git` cannot be committed inside this repository, so it is added in memory).
+fn run_workflows(case: &Path) -> cachelint::Outcome {
+    let mut fs = cachelint::fs::Memory::over(&Disk);
+    fs.insert(case.join(".git/HEAD"), "ref: refs/heads/main\n");
+    let roots = cachelint::gha::discover(&fs, case);
+    check(
+        &fs,
+        &roots,
+        &Options {
+            project_root: Some(case.to_path_buf()),
+            ..Options::default()
+        },
+    )
+}
+
+/// What the workflow rules read: every cache with its job, OSes, key components and paths.
+fn caches_summary(case: &Path) -> String {
+    let mut out = String::new();
+    for root in cachelint::gha::discover(&Disk, case) {
+        let Ok(loaded) = cachelint::gha::load(&Disk, &root, Some(case), &Default::default()) else {
+            continue;
+        };
+        let cx = cachelint::gha::Context::new(&loaded.set, &loaded.workflows, None);
+        for c in &cx.caches {
+            let job = cx.job(c);
+            let file = &loaded.set.file(c.step_ref.file).rel_path;
+            out.push_str(&format!(
+                "{file} job {} oses {:?} os_vars {:?}: {:?} paths {:?} restores {} saves {}\n",
+                job.id, job.oses, job.os_vars, c.kind, c.paths, c.restores, c.saves
+            ));
+            if let Some(k) = c.key {
+                let parts: Vec<String> = cx
+                    .key_parts(c, k)
+                    .iter()
+                    .map(|p| format!("{:?}", p.part))
+                    .collect();
+                out.push_str(&format!("  key {}\n", parts.join(" + ")));
+            }
+            for r in &c.restore_keys {
+                let parts: Vec<String> = r.comps.iter().map(|p| format!("{:?}", p.part)).collect();
+                out.push_str(&format!("  restore {}\n", parts.join(" + ")));
+            }
+        }
+    }
+    out
+}
+
 fn fixture_matches_its_snapshots(name: &str, case: &Path) {
+    if !case.join(".gitlab-ci.yml").is_file() {
+        let outcome = run_workflows(case);
+        assert!(outcome.errors.is_empty(), "{name}: {:?}", outcome.errors);
+        insta::assert_snapshot!(
+            format!("{name}.text"),
+            render(Format::Text, &outcome, false)
+        );
+        insta::assert_snapshot!(
+            format!("{name}.codequality"),
+            render(Format::Codequality, &outcome, false)
+        );
+        insta::assert_snapshot!(format!("{name}.caches"), caches_summary(case));
+        return;
+    }
     let outcome = run(case);
     assert!(outcome.errors.is_empty(), "{name}: {:?}", outcome.errors);
     insta::assert_snapshot!(

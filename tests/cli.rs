@@ -299,3 +299,61 @@ fn graph_output_is_written_like_a_report() {
     );
     assert_eq!(code(&o), 2);
 }
+
+#[test]
+fn workflows_are_found_and_taken_as_paths() {
+    let dir = scratch("workflows");
+    std::fs::create_dir_all(dir.join(".git")).expect("mkdir");
+    std::fs::create_dir_all(dir.join(".github/workflows")).expect("mkdir");
+    let workflow = "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/cache@v4\n        with:\n          path: ~/.cache/pip\n          key: pip-${{ hashFiles('requirements.txt') }}\n          save-always: true # cachelint: ignore[gha-hashfiles-no-match]\n";
+    std::fs::write(dir.join(".github/workflows/ci.yaml"), workflow).expect("write");
+    std::fs::write(dir.join(".github/workflows/notes.md"), "not a workflow").expect("write");
+    std::fs::write(dir.join("requirements.txt"), "pytest\n").expect("write");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_cachelint"))
+            .args(args)
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run")
+    };
+    // No .gitlab-ci.yml: the workflows are checked (info only: exit 0).
+    let o = run(&["check", "--format", "concise"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout(&o).starts_with(".github/workflows/ci.yaml:11:11: info[gha-save-always-deprecated]"),
+        "{}",
+        stdout(&o)
+    );
+    // Given as a path, from a subdirectory.
+    let o = Command::new(env!("CARGO_BIN_EXE_cachelint"))
+        .args([
+            "check",
+            "--format",
+            "github",
+            "../.github/workflows/ci.yaml",
+        ])
+        .current_dir(dir.join(".github"))
+        .output()
+        .expect("run");
+    assert!(
+        stdout(&o).contains("::notice file=.github/workflows/ci.yaml,line=11"),
+        "{}",
+        stdout(&o)
+    );
+    // The suppression comment names a rule that has nothing to suppress here: reported.
+    let o = run(&["check", "--format", "concise", "--fail-on", "info"]);
+    assert_eq!(code(&o), 1);
+    // A workflow outside .github/workflows/ (a copy, an example) is recognised by its keys.
+    std::fs::write(dir.join("example.yml"), workflow).expect("write");
+    let o = run(&["check", "--format", "concise", "example.yml"]);
+    assert!(
+        stdout(&o).starts_with("example.yml:11:11: info[gha-save-always-deprecated]"),
+        "{}",
+        stdout(&o)
+    );
+    // `show` and `graph` read GitLab configurations only.
+    let o = run(&["show", ".github/workflows/ci.yaml"]);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("a GitHub Actions workflow"));
+}

@@ -89,3 +89,65 @@ fn corpus_findings() {
     }
     insta::assert_snapshot!("corpus-findings", lines.join("\n"));
 }
+
+/// The GitHub Actions part of the corpus: tests/corpus/gha/OWNER__REPO holds a repository's
+/// workflows and local actions, byte for byte, and `FILES`, the list of the files of its
+/// commit (`git ls-tree -r --name-only`). Each repository is checked in memory, as a git
+/// repository with those files (empty), so `hashFiles` sees the real file list.
+#[test]
+fn gha_corpus_findings() {
+    use cachelint::fs::Memory;
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/gha");
+    let mut repos: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    repos.sort();
+    assert!(repos.len() >= 10, "GitHub Actions corpus not found");
+    let mut lines = Vec::new();
+    let mut workflows = 0;
+    for repo in &repos {
+        let name = repo.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+        let root = PathBuf::from("/corpus").join(name);
+        let mut fs = Memory::new().with_cwd(&root);
+        let listed = std::fs::read_to_string(repo.join("FILES")).unwrap_or_default();
+        for f in listed.lines().filter(|l| !l.is_empty()) {
+            fs.insert(root.join(f), "");
+        }
+        fs.insert(root.join(".git/HEAD"), "ref: refs/heads/main\n");
+        let mut stack = vec![repo.join(".github")];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if let (Ok(rel), Ok(bytes)) = (p.strip_prefix(repo), std::fs::read(&p)) {
+                    fs.insert(root.join(rel), bytes);
+                }
+            }
+        }
+        let roots = cachelint::gha::discover(&fs, &root);
+        workflows += roots.len();
+        let outcome = check(
+            &fs,
+            &roots,
+            &Options {
+                project_root: Some(root.clone()),
+                ..Options::default()
+            },
+        );
+        assert!(outcome.errors.is_empty(), "{name}: {:?}", outcome.errors);
+        for f in locate(&outcome) {
+            lines.push(format!(
+                "{name} | {}:{}:{} {} {}",
+                f.path, f.start.line, f.start.col, f.diag.rule, f.diag.message
+            ));
+        }
+    }
+    assert!(workflows >= 40, "only {workflows} workflows");
+    insta::assert_snapshot!("gha-corpus-findings", lines.join("\n"));
+}

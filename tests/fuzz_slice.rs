@@ -108,6 +108,11 @@ const PIECES: &[&str] = &[
     "\n#@@ ci/b.yml\n",
     "\n#@@ cachelint.toml\n[rules]\nignore = [\"job-without-script\"]\n",
     "# cachelint: ignore[duplicate-key]",
+    "${{ hashFiles('**/x') }}",
+    "${{ format('{0}', runner.os) }}",
+    "uses: actions/cache@v4\n",
+    "uses: ./.github/actions/a\n",
+    "\n#@@ .github/actions/a/action.yml\nruns:\n  using: composite\n  steps: []\n",
 ];
 
 /// Deletes ranges and inserts pieces, on character boundaries (the input stays UTF-8, as the
@@ -159,7 +164,17 @@ fn seeds() -> Vec<(String, String, usize)> {
     yaml_files(&repo().join("tests/fixtures"), &mut files);
     for f in &files {
         if let Ok(t) = std::fs::read_to_string(f) {
-            out.push((f.display().to_string(), cut(&t, 4096).to_string(), 1));
+            // A GitHub Actions workflow is checked as one (beside an empty `.gitlab-ci.yml`).
+            let text = if f.parent().is_some_and(|d| d.ends_with(".github/workflows")) {
+                String::from_utf8_lossy(&harness::encode(&[
+                    (harness::ROOT, b"".as_slice()),
+                    (".github/workflows/ci.yml", cut(&t, 4096).as_bytes()),
+                ]))
+                .into_owned()
+            } else {
+                cut(&t, 4096).to_string()
+            };
+            out.push((f.display().to_string(), text, 1));
         }
     }
     for f in files.iter().filter(|f| f.ends_with(harness::ROOT)) {

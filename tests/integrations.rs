@@ -58,10 +58,18 @@ fn the_pre_commit_hook_runs_on_ci_files() {
         ".gitlab/ci/build.yml",
         "ci/jobs.yaml",
         "sub/.gitlab-ci.yml",
+        ".github/workflows/ci.yml",
+        ".github/workflows/release.yaml",
+        ".github/actions/setup/action.yml",
     ] {
         assert!(re.is_match(path), "{path} should trigger the hook");
     }
-    for path in ["src/main.rs", "docs/ci.md", "config.yml"] {
+    for path in [
+        "src/main.rs",
+        "docs/ci.md",
+        "config.yml",
+        ".github/dependabot.yml",
+    ] {
         assert!(!re.is_match(path), "{path} should not trigger the hook");
     }
     assert!(hooks.contains("pass_filenames: false"));
@@ -284,4 +292,27 @@ fn the_worked_example_of_the_architecture_page_is_the_real_file() {
         blocks(&doc, "rust").contains(&file.as_str()),
         "docs/architecture.md must show src/rules/too_many_fallback_keys.rs as it is"
     );
+}
+
+#[test]
+fn the_documented_github_workflow_is_clean() {
+    use cachelint::fs::Memory;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc =
+        std::fs::read_to_string(root.join("docs/integrations/github-actions.md")).expect("doc");
+    let workflow = blocks(&doc, "yaml")[0];
+    let mut fs = Memory::new().with_cwd("/project");
+    fs.insert(".github/workflows/cachelint.yml", workflow);
+    fs.insert(".git/HEAD", "ref: refs/heads/main\n");
+    let outcome = check(
+        &fs,
+        &[std::path::PathBuf::from(".github/workflows/cachelint.yml")],
+        &Options {
+            project_root: Some("/project".into()),
+            ..Options::default()
+        },
+    );
+    assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+    assert!(outcome.analyses.iter().all(|a| a.is_workflow()));
+    assert_eq!(outcome.diagnostics.len(), 0, "{:?}", outcome.diagnostics);
 }

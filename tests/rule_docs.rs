@@ -11,19 +11,27 @@
 
 use cachelint::diagnostic::RuleId;
 use cachelint::fs::Memory;
-use cachelint::rules::registry::{ALL, MODEL_RULES};
+use cachelint::rules::registry::{ALL, MODEL_RULES, WORKFLOW_RULES};
 use cachelint::{Options, check};
 use std::path::{Path, PathBuf};
 
-/// The fenced blocks of a page with info string `yaml <kind> [file=<path>]`.
+/// The fenced blocks of a page with info string `yaml <kind> [file=<path>]` (or another
+/// language than `yaml` for a file of the example's repository, `text failing file=uv.lock`).
 fn examples(doc: &str, kind: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut lines = doc.lines();
     while let Some(line) = lines.next() {
-        let Some(info) = line.strip_prefix("```yaml ") else {
+        let Some(info) = line.strip_prefix("```") else {
             continue;
         };
         let mut words = info.split_whitespace();
+        let lang = words.next().unwrap_or("");
+        if lang.is_empty() || words.clone().next() != Some(kind) {
+            continue;
+        }
+        if lang != "yaml" && !info.contains("file=") {
+            continue;
+        }
         if words.next() != Some(kind) {
             continue;
         }
@@ -44,15 +52,28 @@ fn examples(doc: &str, kind: &str) -> Vec<(String, String)> {
     out
 }
 
-/// Checks the example's files in memory, as a project of their own.
+/// Checks the example's files in memory, as a project of their own: its GitHub Actions
+/// workflows when it has some (then it is a git repository, so `hashFiles` sees its files),
+/// else its `.gitlab-ci.yml`.
 fn run(name: &str, kind: &str, files: &[(String, String)]) -> Vec<String> {
     let mut fs = Memory::new().with_cwd("/project");
     for (path, body) in files {
         fs.insert(path, body.as_str());
     }
+    let workflows: Vec<PathBuf> = files
+        .iter()
+        .filter(|(p, _)| p.starts_with(".github/workflows/"))
+        .map(|(p, _)| PathBuf::from(p))
+        .collect();
+    let roots = if workflows.is_empty() {
+        vec![PathBuf::from(".gitlab-ci.yml")]
+    } else {
+        fs.insert(".git/HEAD", "ref: refs/heads/main\n");
+        workflows
+    };
     let outcome = check(
         &fs,
-        &[PathBuf::from(".gitlab-ci.yml")],
+        &roots,
         &Options {
             project_root: Some(PathBuf::from("/project")),
             ..Options::default()
@@ -249,6 +270,12 @@ fn every_model_rule_runs_once() {
     for (stem, text) in files(&root.join("src/rules"), "rs") {
         let name = stem.replace('_', "-");
         let implements = text.contains("impl Rule for");
+        if text.contains("impl WorkflowRule for") {
+            assert!(
+                WORKFLOW_RULES.iter().any(|r| r.id().name() == name),
+                "src/rules/{stem}.rs: a workflow check must be in WORKFLOW_RULES"
+            );
+        }
         assert_eq!(
             implements,
             ids.contains(&name.as_str()),

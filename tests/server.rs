@@ -349,3 +349,33 @@ fn no_configuration_and_unrelated_files_publish_nothing() {
     );
     c.shutdown();
 }
+
+const WORKFLOW: &str = "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/cache@v4\n        with:\n          path: ~/.cache/pip\n          key: pip-${{ hashFiles('requirements.txt') }}\n          save-always: true\n";
+
+#[test]
+fn workflows_are_linted_and_edits_republish() {
+    let dir = project(
+        "workflow",
+        &[
+            (".github/workflows/ci.yml", WORKFLOW),
+            ("requirements.txt", "pytest\n"),
+        ],
+    );
+    let mut c = Client::start(&dir, json!({}));
+    // The workspace's workflows are roots: linted at once.
+    let d = c.diagnostics(".github/workflows/ci.yml");
+    let text = c.shown(&d);
+    assert!(text.contains("gha-save-always-deprecated"), "{text}");
+    // Fixed in the editor: cleared.
+    c.open(".github/workflows/ci.yml", WORKFLOW, 1);
+    c.change(
+        ".github/workflows/ci.yml",
+        &WORKFLOW.replace("          save-always: true\n", ""),
+        2,
+    );
+    let mut d = c.diagnostics(".github/workflows/ci.yml");
+    while d["diagnostics"] != json!([]) {
+        d = c.diagnostics(".github/workflows/ci.yml");
+    }
+    c.shutdown();
+}

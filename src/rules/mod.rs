@@ -36,6 +36,16 @@ pub mod too_many_caches;
 pub mod too_many_fallback_keys;
 pub mod unknown_cache_keyword;
 
+// Checks over GitHub Actions workflows (`crate::gha`).
+pub mod gha_cache_poisoning;
+pub mod gha_double_cache;
+pub mod gha_hashfiles_no_match;
+pub mod gha_key_missing_runtime;
+pub mod gha_key_without_lockfile;
+pub mod gha_restore_keys_cross_env;
+pub mod gha_same_key_different_path;
+pub mod gha_save_always_deprecated;
+
 // Reported by the stages.
 pub mod conflicting_default;
 pub mod duplicate_key;

@@ -29,6 +29,14 @@ pub static ALL: &[RuleId] = &[
     cache_fallback_key_unmatched::RULE,
     cache_tool_not_redirected::RULE,
     cache_dir_not_cached::RULE,
+    gha_hashfiles_no_match::RULE,
+    gha_key_missing_runtime::RULE,
+    gha_restore_keys_cross_env::RULE,
+    gha_key_without_lockfile::RULE,
+    gha_same_key_different_path::RULE,
+    gha_double_cache::RULE,
+    gha_cache_poisoning::RULE,
+    gha_save_always_deprecated::RULE,
     yaml_syntax::RULE,
     yaml_disallowed_type::RULE,
     yaml_too_large::RULE,
@@ -80,6 +88,18 @@ pub static MODEL_RULES: &[&dyn Rule] = &[
     &cache_fallback_key_unmatched::CacheFallbackKeyUnmatched,
     &cache_tool_not_redirected::CacheToolNotRedirected,
     &cache_dir_not_cached::CacheDirNotCached,
+];
+
+/// The checks over GitHub Actions workflows, in the order they run.
+pub static WORKFLOW_RULES: &[&dyn crate::gha::WorkflowRule] = &[
+    &gha_hashfiles_no_match::GhaHashfilesNoMatch,
+    &gha_key_missing_runtime::GhaKeyMissingRuntime,
+    &gha_restore_keys_cross_env::GhaRestoreKeysCrossEnv,
+    &gha_key_without_lockfile::GhaKeyWithoutLockfile,
+    &gha_same_key_different_path::GhaSameKeyDifferentPath,
+    &gha_double_cache::GhaDoubleCache,
+    &gha_cache_poisoning::GhaCachePoisoning,
+    &gha_save_always_deprecated::GhaSaveAlwaysDeprecated,
 ];
 
 /// The rule named `name`.

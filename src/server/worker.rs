@@ -4,8 +4,9 @@
 //! Roots: the `.gitlab-ci.yml` at the top of each workspace folder, and the one at the git top
 //! level of each file opened (the project it belongs to). Each analysis records the files its
 //! root loads, so an edit re-lints exactly the roots that include the edited file. A file no
-//! root includes is linted as a root only when it is named like one (`.gitlab-ci.yml`);
-//! otherwise it gets no diagnostics.
+//! root includes is linted as a root only when it is named like one (`.gitlab-ci.yml`, or a
+//! GitHub Actions workflow under `.github/workflows/`); otherwise it gets no diagnostics.
+//! The workflows of each workspace folder are roots too.
 
 use super::convert::{self, Encoding, path_to_uri, uri_to_path};
 use super::navigate;
@@ -77,8 +78,8 @@ pub(crate) fn run(
                 let fs = s.fs();
                 let mut added = Vec::new();
                 for f in folders {
-                    for name in ROOT_NAMES {
-                        let root = f.join(name);
+                    let workflows = crate::gha::discover(&fs, &f);
+                    for root in ROOT_NAMES.iter().map(|n| f.join(n)).chain(workflows) {
                         if fs.kind(&root) == Some(Kind::File) && !s.roots.contains_key(&root) {
                             s.roots.insert(root.clone(), None);
                             added.push(root);
@@ -174,7 +175,7 @@ impl State {
                 continue;
             }
             let including = self.roots_of(p);
-            if ROOT_NAMES.contains(&name) {
+            if ROOT_NAMES.contains(&name) || crate::gha::is_workflow_path(p) {
                 self.roots.entry(p.clone()).or_insert(None);
                 todo.insert(p.clone());
             } else if including.is_empty() {

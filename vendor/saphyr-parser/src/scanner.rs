@@ -1865,12 +1865,8 @@ impl<'input, T: Input> Scanner<'input, T> {
         // Chomp the tail.
         if chomping != Chomping::Strip {
             string.push_str(&leading_break);
-            // If we had reached an eof but the last character wasn't an end-of-line, check if the
-            // last line was indented at least as the rest of the scalar, then we need to consider
-            // there is a newline.
-            if self.input.next_is_z() && self.mark.col >= indent.max(1) {
-                string.push('\n');
-            }
+            // cachelint patch 6: a last line that ends the stream without a line break has no
+            // break to keep or clip (libyaml: `leading_break` is empty); saphyr added one.
         }
 
         if chomping == Chomping::Keep {
