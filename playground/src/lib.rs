@@ -38,6 +38,21 @@ fn memory(files: &str) -> Result<Memory<'static>, String> {
     Ok(fs)
 }
 
+/// What `cachelint check` with no path checks: `.gitlab-ci.yml`, and the GitHub Actions
+/// workflows under `.github/workflows/` (`.gitlab-ci.yml` alone when there is neither, so that
+/// its absence is reported).
+fn roots(fs: &Memory<'_>) -> Vec<PathBuf> {
+    use cachelint::fs::Fs;
+    let root = Path::new(PROJECT).join(ROOT);
+    let workflows = cachelint::gha::discover(fs, Path::new(PROJECT));
+    let mut out = Vec::new();
+    if fs.kind(&root).is_some() || workflows.is_empty() {
+        out.push(root);
+    }
+    out.extend(workflows);
+    out
+}
+
 fn options(keep_effective: bool) -> Options {
     Options {
         project_root: Some(PathBuf::from(PROJECT)),
@@ -52,7 +67,7 @@ fn options(keep_effective: bool) -> Options {
 #[wasm_bindgen]
 pub fn lint(files: &str) -> Result<String, String> {
     let fs = memory(files)?;
-    let outcome = check(&fs, &[Path::new(PROJECT).join(ROOT)], &options(false));
+    let outcome = check(&fs, &roots(&fs), &options(false));
     if let Some(e) = outcome.errors.first() {
         let path = e.path.strip_prefix(PROJECT).unwrap_or(&e.path);
         return Err(format!("{}: {}", path.display(), e.message));
@@ -147,6 +162,38 @@ mod tests {
             doc["summary"]["files"],
             json!([".gitlab-ci.yml", "ci/common.yml"])
         );
+    }
+
+    #[test]
+    fn lint_checks_workflows_as_the_cli_does() {
+        let workflow = "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/cache@v4\n        with:\n          path: ~/.cache/pip\n          key: pip-${{ hashFiles('requirements.txt') }}\n          save-always: true\n      - run: pip install -r requirements.txt\n";
+        let out = lint(&files(&[
+            (".github/workflows/ci.yml", workflow),
+            ("requirements.txt", "pytest\n"),
+        ]))
+        .unwrap();
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        let findings = doc["findings"].as_array().unwrap();
+        assert!(
+            findings
+                .iter()
+                .any(|f| f["rule"] == "gha-save-always-deprecated"
+                    && f["path"] == ".github/workflows/ci.yml"
+                    && f["line"] == 10),
+            "{out}"
+        );
+        // With a `.gitlab-ci.yml` beside it, both are checked.
+        let out = lint(&files(&[
+            (".github/workflows/ci.yml", workflow),
+            ("requirements.txt", "pytest\n"),
+            (
+                ".gitlab-ci.yml",
+                "job:\n  script: [make]\n  cache:\n    paths: [~/.npm]\n",
+            ),
+        ]))
+        .unwrap();
+        assert!(out.contains("gha-save-always-deprecated"), "{out}");
+        assert!(out.contains("cache-path-outside-project"), "{out}");
     }
 
     /// The files of a fixture directory as the page would give them, or `None` when one of

@@ -25,12 +25,14 @@ function examples() {
     const page = readFileSync(join(dir, name), "utf8");
     const summary = (page.match(/^summary: (.*)$/m) || [])[1] || "";
     const files = [];
-    for (const m of page.matchAll(/^```yaml failing(?: file=(\S+))?\n([\s\S]*?)^```$/gm)) {
+    for (const m of page.matchAll(/^```(?:yaml|text) failing(?: file=(\S+))?\n([\s\S]*?)^```$/gm)) {
       files.push([m[1] || ".gitlab-ci.yml", m[2]]);
     }
-    // The root first, as the page's tabs start with it.
-    files.sort((a, b) => (a[0] === ".gitlab-ci.yml" ? -1 : b[0] === ".gitlab-ci.yml" ? 1 : 0));
-    if (files.some(([p]) => p === ".gitlab-ci.yml")) {
+    // A root first (`.gitlab-ci.yml`, else a GitHub Actions workflow), as the page's tabs
+    // start with it.
+    const rank = (p) => (p === ".gitlab-ci.yml" ? 0 : p.startsWith(".github/workflows/") ? 1 : 2);
+    files.sort((a, b) => rank(a[0]) - rank(b[0]));
+    if (files.some(([p]) => rank(p) < 2)) {
       list.push({ rule: name.replace(/\.md$/, ""), summary, files });
     }
   }

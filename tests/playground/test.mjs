@@ -256,6 +256,14 @@ try {
     await page.waitForSelector('#findings li.finding[data-rule="cache-key-collision"]', { timeout: TIMEOUT });
   });
 
+  await check("a GitHub Actions example: the workflow's finding, in the workflow's file", async () => {
+    await edited(page, () => page.selectOption("#examples", "gha-save-always-deprecated"));
+    await page.waitForSelector(
+      '#findings li.finding[data-rule="gha-save-always-deprecated"][data-file=".github/workflows/ci.yml"]',
+      { timeout: TIMEOUT },
+    );
+  });
+
   await check("nothing left the page: every request was for the site's own files, no script error", async () => {
     const foreign = requests.filter((u) => !u.startsWith(origin + "/"));
     assert(foreign.length === 0, `requests elsewhere: ${foreign.join(", ")}`);
