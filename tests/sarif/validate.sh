@@ -31,7 +31,15 @@ done
 for d in "${targets[@]}"; do
     name="$(basename "$d")"
     out="$tmp/$name.sarif"
-    "$bin" check "$d/.gitlab-ci.yml" --project-root "$d" --format sarif --output "$out" >/dev/null 2>&1
+    # A GitHub Actions fixture has workflows and no `.gitlab-ci.yml`: its workflows are the roots.
+    roots=("$d/.gitlab-ci.yml")
+    if [[ ! -f "$d/.gitlab-ci.yml" ]]; then
+        roots=()
+        for w in "$d"/.github/workflows/*.yml "$d"/.github/workflows/*.yaml; do
+            [[ -f "$w" ]] && roots+=("$w")
+        done
+    fi
+    "$bin" check "${roots[@]}" --project-root "$d" --format sarif --output "$out" >/dev/null 2>&1
     code=$?
     if [[ $code -gt 1 || ! -s "$out" ]]; then
         echo "FAIL  $name: cachelint exited $code without a report"; failed=$((failed + 1)); continue
