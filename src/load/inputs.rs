@@ -111,22 +111,34 @@ pub fn read_spec(header: &Doc, file: FileId, diags: &mut Vec<Diagnostic>) -> Spe
             );
         }
     }
-    let Some(spec_node) = header.get(root, "spec").map(|e| e.value) else {
+    // A mapping under `key` of `parent`: `None` when it is absent, null, or not a mapping
+    // (then reported with `msg` and `help`).
+    let mapping = |diags: &mut Vec<Diagnostic>,
+                   parent: NodeId,
+                   key: &str,
+                   msg: &str,
+                   help: &str,
+                   subject: &str| {
+        let node = header.get(parent, key).map(|e| e.value)?;
+        if header.is_null(node) {
+            return None;
+        }
+        if !header.is_map(node) {
+            bad(diags, at(node), msg.into(), help, subject);
+            return None;
+        }
+        Some(node)
+    };
+    let Some(spec_node) = mapping(
+        diags,
+        root,
+        "spec",
+        "`spec` must be a mapping (GitLab: \"header:spec config should be a hash\")",
+        "write `spec:` then `  inputs:` on the next lines",
+        "spec",
+    ) else {
         return spec;
     };
-    if header.is_null(spec_node) {
-        return spec;
-    }
-    if !header.is_map(spec_node) {
-        bad(
-            diags,
-            at(spec_node),
-            "`spec` must be a mapping (GitLab: \"header:spec config should be a hash\")".into(),
-            "write `spec:` then `  inputs:` on the next lines",
-            "spec",
-        );
-        return spec;
-    }
     for e in header.entries(spec_node) {
         let k = key_text(header, e.key);
         if !matches!(k.as_str(), "inputs" | "include" | "component") {
@@ -142,22 +154,16 @@ pub fn read_spec(header: &Doc, file: FileId, diags: &mut Vec<Diagnostic>) -> Spe
         }
     }
     spec.open = header.get(spec_node, "include").is_some();
-    let Some(inputs) = header.get(spec_node, "inputs").map(|e| e.value) else {
+    let Some(inputs) = mapping(
+        diags,
+        spec_node,
+        "inputs",
+        "`spec:inputs` must be a mapping of input names (GitLab: \"spec:inputs config should be a hash\")",
+        "write each input as a key under `inputs:`",
+        "inputs",
+    ) else {
         return spec;
     };
-    if header.is_null(inputs) {
-        return spec;
-    }
-    if !header.is_map(inputs) {
-        bad(
-            diags,
-            at(inputs),
-            "`spec:inputs` must be a mapping of input names (GitLab: \"spec:inputs config should be a hash\")".into(),
-            "write each input as a key under `inputs:`",
-            "inputs",
-        );
-        return spec;
-    }
     for e in header.entries(inputs) {
         let name = key_text(header, e.key);
         let key_loc = Loc {

@@ -54,7 +54,10 @@ pub fn parse_file(file: FileId, text: impl Into<Arc<str>>, limits: &Limits) -> P
     }
     let mut docs = Vec::new();
     let mut failed = false;
-    let mut over_limits = text.len() as u64 > limits.max_bytes;
+    // GitLab refuses a file over the byte limit before it parses it: the size it takes loaded
+    // is not a second problem.
+    let raw = text.len() as u64 > limits.max_bytes;
+    let mut over_limits = raw;
     for (start, end, divider) in split_documents(text, bom) {
         let chunk = &text[start..end];
         let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -64,9 +67,6 @@ pub fn parse_file(file: FileId, text: impl Into<Arc<str>>, limits: &Limits) -> P
             Ok((doc, diags, ok, over_limit)) => {
                 failed |= !ok;
                 over_limits |= over_limit;
-                // GitLab refuses a file over the byte limit before it parses it: the size it
-                // takes loaded is not a second problem.
-                let raw = text.len() as u64 > limits.max_bytes;
                 diagnostics.extend(
                     diags
                         .into_iter()
